@@ -13,6 +13,8 @@ for _key, _value in {
     "GRADIO_ANALYTICS_ENABLED": "False",
     "ANONYMIZED_TELEMETRY": "False",
     "TOKENIZERS_PARALLELISM": "false",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
 }.items():
     os.environ.setdefault(_key, _value)
 
@@ -24,3 +26,7 @@ os.environ.setdefault(
 )
 
 __version__ = "0.1.0"
+
+import logging as _logging  # noqa: E402
+
+_logging.getLogger("bm25s").setLevel(_logging.WARNING)

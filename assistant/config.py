@@ -31,6 +31,8 @@ class Settings:
     candidates: int = 30
     top_k: int = 6
     rrf_k: int = 60
+    #: Minimum weighted coverage of the question's terms by an evidence sentence; below it we abstain.
+    abstain_threshold: float = 0.2
     torch_threads: int = 2
     max_question_chars: int = 2000
     feedback_db: Path = PROJECT_ROOT / "var" / "feedback.sqlite3"
@@ -47,13 +49,15 @@ def get_settings(**overrides: object) -> Settings:
         raw = os.environ.get(_ENV_PREFIX + f.name.upper())
         if raw is None or raw == "":
             continue
-        current = getattr(Settings, f.name, None)
+        current = Settings.__dataclass_fields__[f.name].default
         if f.name == "model_dir" or isinstance(current, Path):
             values[f.name] = Path(raw).expanduser()
         elif isinstance(current, bool):
             values[f.name] = raw.lower() in {"1", "true", "yes", "on"}
         elif isinstance(current, int):
             values[f.name] = int(raw)
+        elif isinstance(current, float):
+            values[f.name] = float(raw)
         else:
             values[f.name] = raw
     values.update({k: v for k, v in overrides.items() if v is not None})

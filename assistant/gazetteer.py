@@ -76,3 +76,21 @@ def canonical_province(name: str) -> str | None:
     """Map user input ("lang son", "Lạng Sơn") to the canonical province name."""
     found = find_provinces(name)
     return found[0] if found else None
+
+
+@lru_cache(maxsize=1)
+def _canonical_patterns() -> list[tuple[re.Pattern[str], str]]:
+    pairs = []
+    for abbr, longs in ABBREVIATIONS.items():
+        for long in longs:
+            pairs.append((fold(long), fold(abbr)))
+    pairs.sort(key=lambda p: -len(p[0]))
+    return [(re.compile(r"(?<!\w)" + re.escape(long).replace(r"\ ", r"\s+").replace(",", ",?") + r"(?!\w)"), abbr)
+            for long, abbr in pairs]
+
+
+def canonical_terms(folded_text: str) -> str:
+    """Replace long forms by their abbreviation in folded text, so either spelling matches the other."""
+    for pattern, abbr in _canonical_patterns():
+        folded_text = pattern.sub(abbr, folded_text)
+    return folded_text

@@ -1,0 +1,420 @@
+"""The offline extractive answerer: reads the retrieved sections, finds the sentence(s) that answer
+the question, states the answer first and quotes its evidence with citations; or abstains.
+
+Nothing is generated that is not in a source: the direct answer is made of facts extracted from the
+quoted sentence (an agency, a target with its qualifier, a time expression, a definition), and every
+quote is an exact substring of the cited section.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from langchain_core.documents import Document
+
+from assistant import extract
+from assistant.gazetteer import canonical_terms
+from assistant.query import QueryAnalysis
+from assistant.vntext import fold, split_sentences, strip_diacritics, syllables
+
+ABSTAIN_PREFIX = "Các tài liệu hiện có không nêu"
+QUOTE_MAX = 700
+
+# Folded words that say what kind of question it is rather than what it is about.
+_FRAME_WORDS = set(
+    "ai nao gi la co khong cua cho em hoi minh muon biet voi duoc nhung cac va thi sao the nhu ra bao nhieu "
+    "o tai trong theo ve phai dung chua ban oi a nhe vay nay do ay khi gio chu tri phoi hop thuong truc "
+    "tham muu phu trach chiu trach nhiem co quan don vi chi tieu muc tieu dat bao gom gom liet ke so sanh "
+    "tinh ke hoach quyet dinh de an nam giai doan den han thoi han xep hang thu hang ty le phan tram toi thieu "
+    "cu the hien nay duoc giao dang se can phai lam ket thuc viec dinh nghia nghia hieu the nao "
+    "what who which when how is are the of in for by and does do to a an whats by".split()
+)
+
+
+@dataclass
+class Citation:
+    n: int
+    chunk_id: str
+    doc_id: str
+    title: str
+    so_hieu: str
+    province: str
+    section: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    intent: str
+    citations: list[Citation] = field(default_factory=list)
+    contexts: list[dict[str, Any]] = field(default_factory=list)
+    related: list[dict[str, str]] = field(default_factory=list)
+    rewritten_question: str | None = None
+    #: Coverage of the question by the best evidence (what the abstention threshold is compared with).
+    support: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["citations"] = [asdict(c) for c in self.citations]
+        return data
+
+
+@dataclass
+class _Evidence:
+    doc: Document
+    line: str
+    line_start: int
+    sentence: str
+    coverage: float
+    score: float
+    fact: str | None
+    governors: list[str] = field(default_factory=list)
+
+
+def _tokens(text: str) -> list[str]:
+    """Folded syllables with the domain's long forms collapsed to their abbreviations."""
+    return canonical_terms(" ".join(strip_diacritics(s) for s in syllables(text))).split()
+
+
+def content_terms(analysis: QueryAnalysis) -> list[str]:
+    """The folded syllables that say what the question is about (frame words and places removed)."""
+    source = " ".join(analysis.expansions) if analysis.english else analysis.question
+    place = set(_tokens(" ".join(analysis.provinces)))
+    terms = [t for t in _tokens(source) if t not in _FRAME_WORDS and t not in place and not t.isdigit()]
+    return list(dict.fromkeys(terms))
+
+
+class ExtractiveAnswerer:
+    """Answers from retrieved ``Document``s; ``threshold`` is the minimum weighted term coverage."""
+
+    def __init__(self, idf: dict[str, float], threshold: float = 0.5, provinces: list[str] | None = None) -> None:
+        self.idf = idf
+        self.threshold = threshold
+        self.provinces = provinces or []
+
+    # -- scoring ----------------------------------------------------------------------------------
+    def _weight(self, term: str) -> float:
+        return self.idf.get(term, max(self.idf.values(), default=1.0))
+
+    def _coverage(self, terms: list[str], sentence: str, context: str) -> float:
+        if not terms:
+            return 0.0
+        sent = set(_tokens(sentence))
+        ctx = set(_tokens(context))
+        total = sum(self._weight(t) for t in terms)
+        got = sum(self._weight(t) * (1.0 if t in sent else 0.6 if t in ctx else 0.0) for t in terms)
+        # adjacent pairs of the question found together count extra (phrases, not bags of words)
+        pairs = list(zip(terms, terms[1:], strict=False))
+        joined = " ".join(_tokens(sentence + " " + context))
+        pair_hits = sum(1 for a, b in pairs if f"{a} {b}" in joined) / len(pairs) if pairs else 0.0
+        return 0.6 * got / total + 0.4 * pair_hits if pairs else got / total
+
+    def _fact(self, analysis: QueryAnalysis, sentence: str, doc: Document, governors: list[str],
+              terms: list[str], context: str) -> tuple[str | None, float | None]:
+        """The fact that answers the question in ``sentence`` ('' when any sentence will do, None when
+        this sentence cannot answer), and the coverage of the clause that holds it (or None)."""
+        intent = analysis.sub_intent
+        kind = target_kind(analysis)
+        if kind == "money":
+            found = extract.money(sentence)
+            return (found[0].text, None) if found else (None, None)
+        if _asks_person(analysis):
+            found = extract.people(sentence)
+            return (found[0].text, None) if found else (None, None)
+        if intent == "who_leads":
+            hit = extract.agency_before_role(sentence)
+            if hit:
+                return hit.text, None
+            for line in reversed(governors):  # "- Sở Tài chính chủ trì …:" above "+ task" lines
+                hit = extract.agency_before_role(line) or next(iter(extract.agencies(line)), None)
+                if hit and (extract.roles(line) or line.rstrip().endswith(":") or len(line) < 80):
+                    return hit.text, None
+            if extract.roles(sentence):
+                heading = [a.text for a in extract.agencies(doc.metadata.get("section", ""))]
+                if heading:
+                    return heading[-1], None
+            ags = extract.agencies(sentence)
+            return (ags[0].text, None) if ags and re.search(r"\b(?:do|giao|qua)\b", sentence) else (None, None)
+        if intent == "target":
+            found = [f for f in extract.targets(sentence) if _kind_ok(kind, f.text)]
+            if not found:
+                return None, None
+            best: list[tuple[float, str]] = []
+            for f in found:
+                clause = _clause(sentence, f.start, f.end)
+                best.append((self._coverage(terms, clause, context), f.text))
+            top = max(c for c, _ in best)
+            facts = [t for c, t in best if c >= top - 0.05]
+            return "; ".join(dict.fromkeys(facts)), top
+        if intent == "deadline":
+            found = extract.times(sentence)
+            return ("; ".join(dict.fromkeys(f.text for f in found)), None) if found else (None, None)
+        if intent == "definition":
+            for abbr in _abbreviations_in(analysis.question):
+                d = extract.definition_of(abbr, sentence)
+                if d:
+                    return f"{abbr}|{d.text}", None
+            return None, None
+        return "", None
+
+    def _candidates(self, analysis: QueryAnalysis, docs: list[Document], terms: list[str]) -> list[_Evidence]:
+        out: list[_Evidence] = []
+        for rank, doc in enumerate(docs, start=1):
+            meta = doc.metadata
+            section_ctx = f"{meta.get('section', '')} {meta.get('province', '')}"
+            for line, line_start, governors in _lines_with_governors(doc.page_content):
+                context = section_ctx + " " + " ".join(governors)
+                for sentence in split_sentences(line):
+                    if len(sentence) < 12:
+                        continue
+                    cov = self._coverage(terms, sentence, context)
+                    if analysis.years and not any(str(y) in sentence + context for y in analysis.years):
+                        period = f"{meta.get('period', '')} {meta.get('year', '')}"
+                        if not any(str(y) in period for y in analysis.years) and not _year_in_range(
+                                analysis.years, meta.get("period", "")):
+                            cov *= 0.6
+                    fact, fact_cov = self._fact(analysis, sentence, doc, governors, terms, context)
+                    if fact_cov is not None:
+                        cov = min(cov, fact_cov)
+                    score = cov + (0.15 if fact else -0.2 if fact is None else 0.0) + 0.05 / rank
+                    out.append(_Evidence(doc, line, line_start, sentence, cov, score, fact, governors))
+        out.sort(key=lambda e: -e.score)
+        return out
+
+    # -- answering --------------------------------------------------------------------------------
+    def answer(self, analysis: QueryAnalysis, docs: list[Document]) -> Answer:
+        contexts = [_context(d) for d in docs]
+        base = Answer(question=analysis.question, answer="", abstained=True, intent=analysis.intent,
+                      contexts=contexts)
+        missing = [p for p in analysis.provinces if p not in self.provinces]
+        if analysis.provinces and len(missing) == len(analysis.provinces):
+            return self._abstain(base, docs, f"thông tin về tỉnh {', '.join(missing)} "
+                                             f"(chưa có văn bản nào của tỉnh này trong kho tài liệu)")
+        terms = content_terms(analysis)
+        evidence = self._candidates(analysis, docs, terms)
+        with_fact = [e for e in evidence if e.fact is not None]
+        base.support = round(max((e.coverage for e in with_fact), default=0.0), 4)
+        supported = [e for e in with_fact if e.coverage >= self.threshold]
+        if not supported:
+            return self._abstain(base, docs, _topic(analysis))
+        best = supported[0]
+        chosen = [best]
+        if analysis.intent == "comparison":
+            for e in supported[1:]:
+                if e.doc.metadata["doc_id"] not in {c.doc.metadata["doc_id"] for c in chosen}:
+                    chosen.append(e)
+            return self._compose(base, analysis, chosen[:4])
+        wanted_docs = 3 if analysis.intent == "comparison" or not analysis.provinces else 1
+        if analysis.intent == "comparison" or not (analysis.provinces or analysis.doc_numbers):
+            for e in supported[1:]:
+                if len({c.doc.metadata["doc_id"] for c in chosen}) >= wanted_docs:
+                    break
+                if e.doc.metadata["doc_id"] in {c.doc.metadata["doc_id"] for c in chosen}:
+                    continue
+                close = e.coverage >= best.coverage - 0.12 or analysis.intent == "comparison"
+                if close and (e.fact or analysis.intent in {"general", "list", "yes_no"}):
+                    chosen.append(e)
+        if analysis.intent in {"list", "general", "yes_no", "target", "deadline"}:
+            # a second sentence from the same section often completes the answer
+            extra = [e for e in supported[1:6] if e.doc.id == best.doc.id and e.line != best.line
+                     and e.coverage >= best.coverage - 0.1 and e not in chosen]
+            chosen += extra[:1]
+        return self._compose(base, analysis, chosen)
+
+    def _compose(self, base: Answer, analysis: QueryAnalysis, chosen: list[_Evidence]) -> Answer:
+        citations: list[Citation] = []
+        by_chunk: dict[tuple[str, int], int] = {}
+        for e in chosen:
+            key = (e.doc.id or "", e.line_start)
+            if key in by_chunk:
+                continue
+            meta = e.doc.metadata
+            quote = _quote(e)
+            offset = int(meta.get("start", 0)) + e.line_start + e.line.find(quote)
+            citations.append(Citation(
+                n=len(citations) + 1, chunk_id=meta.get("chunk_id", e.doc.id or ""), doc_id=meta["doc_id"],
+                title=meta.get("title", ""), so_hieu=meta.get("so_hieu", ""), province=meta.get("province", ""),
+                section=meta.get("section", ""), text=quote, start=offset, end=offset + len(quote)))
+            by_chunk[key] = citations[-1].n
+        lead: list[str] = []
+        multi_doc = len({e.doc.metadata["doc_id"] for e in chosen}) > 1
+        for e in chosen:
+            n = by_chunk[(e.doc.id or "", e.line_start)]
+            sentence = _direct(analysis, e, n, multi_doc)
+            if sentence and sentence not in lead:
+                lead.append(sentence)
+        if not lead:
+            lead = [f"Theo {_doc_label(chosen[0].doc.metadata)}: [{citations[0].n}]"]
+        head = "\n".join(f"- {s}" for s in lead) if len(lead) > 1 else lead[0]
+        if analysis.intent == "yes_no":
+            head = "Có. " + head
+        body = ["", "**Căn cứ:**"]
+        for c in citations:
+            body.append(f"- [{c.n}] {_doc_label(asdict(c))}, {c.section}: “{c.text}”")
+        base.answer = head + "\n" + "\n".join(body)
+        base.abstained = False
+        base.citations = citations
+        return base
+
+    def _abstain(self, base: Answer, docs: list[Document], what: str) -> Answer:
+        base.related = [{"doc_id": d.metadata.get("doc_id", ""), "title": d.metadata.get("title", ""),
+                         "so_hieu": d.metadata.get("so_hieu", ""), "section": d.metadata.get("section", "")}
+                        for d in docs[:3]]
+        lines = [f"{ABSTAIN_PREFIX} {what}."]
+        if base.related:
+            lines.append("")
+            lines.append("Các mục có thể liên quan:")
+            lines += [f"- {_doc_label(r)}, {r['section']}" for r in base.related]
+        base.answer = "\n".join(lines)
+        base.abstained = True
+        return base
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+def _lines_with_governors(text: str) -> list[tuple[str, int, list[str]]]:
+    """Each line of a chunk with the lines that govern it: the label lines of shallower list levels
+    above it ("- Sở Tài chính chủ trì …:" governs the "+ …" items under it)."""
+    from assistant.parsing import _match_marker
+
+    out = []
+    stack: list[tuple[str, str]] = []
+    pos = 0
+    for line in text.split("\n"):
+        start = pos
+        pos += len(line) + 1
+        marker = _match_marker(line.strip())
+        key = (marker[1] if marker[0] == "bullet" else marker[0]) if marker else ""
+        if key:
+            idx = next((i for i, (k, _) in enumerate(stack) if k == key), None)
+            if idx is not None:
+                stack = stack[:idx]
+        out.append((line, start, [ln for _, ln in stack]))
+        if key:
+            stack.append((key, line))
+    return out
+
+
+def target_kind(analysis: QueryAnalysis) -> str:
+    """What kind of number the question wants: rank, percent, money, count or any."""
+    f = analysis.folded
+    if re.search(r"kinh phi|ngan sach|ty dong|trieu dong|bao nhieu tien|budget|funding|\bcost|phat bao nhieu", f) and \
+            re.search(r"bao nhieu|how much|muc|tong", f):
+        return "money"
+    if re.search(r"thu hang|xep hang|xep thu|thu may|\brank", f):
+        return "rank"
+    if re.search(r"phan tram|%|\bpercent|ty le", f):
+        return "percent"
+    return "any"
+
+
+def _kind_ok(kind: str, fact: str) -> bool:
+    if kind == "rank":
+        return bool(re.search(r"/\d|nhóm|tốp|top|hạng", fact, re.IGNORECASE))
+    if kind == "percent":
+        return "%" in fact
+    return True
+
+
+def _clause(sentence: str, start: int, end: int) -> str:
+    """The clause around a match: from the previous ';' (or sentence start) to the next ';'."""
+    lo = sentence.rfind(";", 0, start) + 1
+    hi = sentence.find(";", end)
+    return sentence[lo: hi if hi >= 0 else len(sentence)]
+
+
+def _year_in_range(years: list[int], period: str) -> bool:
+    m = re.search(r"(\d{4})\s*[-–]\s*(\d{4})", period or "")
+    return bool(m) and any(int(m.group(1)) <= y <= int(m.group(2)) for y in years)
+
+
+def _asks_person(analysis: QueryAnalysis) -> bool:
+    f = analysis.folded
+    return bool(re.search(r"\bla ai\b.*(giam doc|chu tich|truong|nguoi)|(giam doc|chu tich|nguoi ky|ho ten|ten cua)"
+                          r".*\b(la ai|ten gi|la gi)\b|nguoi ky|who (?:is|was) the (?:director|chairman|head)|signed",
+                          f))
+
+
+def _abbreviations_in(question: str) -> list[str]:
+    found = re.findall(r"\b(PAR INDEX|PAR Index|SIPAS|PAPI|PCI|DDCI|[A-ZĐ]{3,})\b", question)
+    return [f.upper() if f.upper() == "PAR INDEX" else f for f in dict.fromkeys(found)] or []
+
+
+def _doc_label(meta: dict[str, Any]) -> str:
+    title = meta.get("title", "")
+    so_hieu = meta.get("so_hieu", "")
+    return f"{title} ({so_hieu})" if so_hieu else title
+
+
+def _short_doc(meta: dict[str, Any]) -> str:
+    province = meta.get("province", "")
+    so_hieu = meta.get("so_hieu", "")
+    kind = meta.get("doc_type", "") or "Văn bản"
+    ref = f"{kind} {so_hieu}" if so_hieu else meta.get("title", "")
+    return f"{province} ({ref})" if province else ref
+
+
+def _quote(e: _Evidence) -> str:
+    """The whole line (paragraph or list item) holding the sentence, trimmed around it if very long."""
+    line = e.line.strip()
+    if len(line) <= QUOTE_MAX:
+        return line
+    start = line.find(e.sentence.strip())
+    if start < 0:
+        return e.sentence.strip()[:QUOTE_MAX]
+    lo = max(0, start - 150)
+    lo = line.rfind(" ", 0, lo) + 1 if lo > 0 else 0
+    hi = min(len(line), start + len(e.sentence) + 150)
+    hi = line.find(" ", hi) if line.find(" ", hi) > 0 else len(line)
+    return line[lo:hi].strip()
+
+
+def _topic(analysis: QueryAnalysis) -> str:
+    q = re.sub(r"[?？!.]+$", "", analysis.question).strip()
+    return f"câu trả lời cho câu hỏi “{q}”"
+
+
+def _direct(analysis: QueryAnalysis, e: _Evidence, n: int, multi_doc: bool) -> str:
+    """First sentence: the answer itself, built only from facts found in the quoted sentence."""
+    meta = e.doc.metadata
+    where = _short_doc(meta)
+    fact = e.fact or ""
+    intent = analysis.intent
+    if fact and "|" in fact and intent == "definition":
+        abbr, expansion = fact.split("|", 1)
+        return f"**{abbr}** là {expansion} (theo {where}) [{n}]."
+    intent = analysis.sub_intent if intent == "comparison" else intent
+    if fact and intent == "who_leads":
+        role = next((r for r in (analysis.roles or []) if r in fold(e.sentence) or r in e.sentence.lower()), None)
+        role = role or next((r.text.lower() for r in extract.roles(e.sentence)), "chủ trì")
+        return f"{where}: **{fact}** {role} [{n}]."
+    if fact and intent in {"target", "deadline", "comparison"} or (fact and _asks_person(analysis)):
+        parts = [f"**{p}**" for p in fact.split("; ")]
+        return f"{where}: {', '.join(parts)} [{n}]."
+    if intent == "comparison":
+        return f"{where} [{n}]."
+    return f"Theo {where} [{n}]:" if not multi_doc else f"{where} [{n}]."
+
+
+def _context(doc: Document) -> dict[str, Any]:
+    meta = doc.metadata
+    return {"chunk_id": meta.get("chunk_id", doc.id), "doc_id": meta.get("doc_id", ""),
+            "section": meta.get("section", ""), "text": doc.page_content, "score": meta.get("score", 0.0)}
+
+
+def build_idf(texts: list[str]) -> dict[str, float]:
+    """Smoothed inverse document frequency of folded syllables over the indexed chunks."""
+    df: Counter[str] = Counter()
+    for text in texts:
+        df.update(set(_tokens(text)))
+    n = max(1, len(texts))
+    return {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}

@@ -1,0 +1,143 @@
+"""Command line: ``python -m assistant ask|docs|feedback``.
+
+``ask --json`` and ``ask --jsonl`` print a stable JSON interface that the eval suite and outside
+tooling read: ``{"id", "question", "answer", "abstained", "citations": [{"n", "doc_id", "title",
+"section", "text", …}], "contexts": [{"chunk_id", "doc_id", "section", "text", "score"}], "latency_ms"}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from assistant.config import get_settings
+
+
+def answer_record(pipeline: Any, record: dict[str, Any]) -> dict[str, Any]:
+    """One JSONL record in, one answer object out (the code path shared with the eval runner)."""
+    from assistant.pipeline import QuestionError
+
+    started = time.perf_counter()
+    question = str(record.get("question", ""))
+    try:
+        result = pipeline.ask(question, province=record.get("province_filter"), doc_id=record.get("doc_id"),
+                              history=record.get("history"))
+        out = result.to_dict()
+        error = None
+    except QuestionError as exc:
+        out = {"answer": str(exc), "abstained": True, "citations": [], "contexts": [], "intent": None}
+        error = str(exc)
+    return {
+        "id": record.get("id"),
+        "question": question,
+        "answer": out["answer"],
+        "abstained": out["abstained"],
+        "citations": out["citations"],
+        "contexts": out["contexts"],
+        "intent": out.get("intent"),
+        "rewritten_question": out.get("rewritten_question"),
+        "error": error,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+
+
+def answer_records(pipeline: Any, records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for record in records:
+        yield answer_record(pipeline, record)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    records = []
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise SystemExit(f"error: {path}:{lineno}: not valid JSON ({exc.msg})") from exc
+            if "question" not in record:
+                raise SystemExit(f"error: {path}:{lineno}: a record needs a 'question' field")
+            records.append(record)
+    return records
+
+
+def _print_human(result: dict[str, Any]) -> None:
+    print(result["answer"])
+    if result.get("rewritten_question"):
+        print(f"\n(câu hỏi được hiểu là: {result['rewritten_question']})")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.pipeline import QuestionError, get_pipeline
+    from assistant.store import StoreError
+
+    settings = get_settings(store=args.store)
+    try:
+        pipeline = get_pipeline(settings)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.jsonl:
+        records = read_jsonl(Path(args.jsonl)) if args.jsonl != "-" else [json.loads(x) for x in sys.stdin if x.strip()]
+        for out in answer_records(pipeline, records):
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+        return 0
+    if not args.question:
+        print("error: give a question, e.g. python -m assistant ask \"ai chủ trì cải cách tài chính công?\"",
+              file=sys.stderr)
+        return 2
+    record = {"id": None, "question": " ".join(args.question), "province_filter": args.province,
+              "doc_id": args.doc}
+    try:
+        if args.province or args.doc:
+            pipeline.ask(record["question"], province=args.province, doc_id=args.doc)  # validate filters
+    except QuestionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out = answer_record(pipeline, record)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        _print_human(out)
+    return 1 if out["error"] else 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from assistant.ingest import open_store
+    from assistant.store import StoreError
+
+    try:
+        store = open_store(get_settings(store=args.store), create=False)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for doc_id, info in sorted(store.documents().items()):
+        print(f"{doc_id}\t{info.get('so_hieu', '')}\t{info.get('province', '')}\t{info.get('chunks', 0)} chunks\t"
+              f"{info.get('title', '')}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant", description="Trợ lý CCHC")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser("ask", help="answer a question (or a JSONL file of questions)")
+    ask.add_argument("question", nargs="*", help="the question, in Vietnamese or English")
+    ask.add_argument("--province", help="only documents of this province")
+    ask.add_argument("--doc", help="only this document id (see `docs`)")
+    ask.add_argument("--store", type=Path, help="store folder (default: vectorstore/)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--jsonl", metavar="FILE", help="read JSON lines with id and question; print one JSON per line")
+    ask.set_defaults(func=cmd_ask)
+    docs = sub.add_parser("docs", help="list the indexed documents")
+    docs.add_argument("--store", type=Path)
+    docs.set_defaults(func=cmd_docs)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return args.func(args)

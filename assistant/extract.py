@@ -1,0 +1,140 @@
+"""Typed facts found in Vietnamese plan text: agencies with their roles, quantified targets with their
+qualifiers, time expressions, definitions of abbreviations and people's names.
+
+Pure regex functions over one sentence; the answerer uses them to answer the question directly and
+to decide whether a passage supports an answer at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Agency names. Provincial departments have statutory names (Nghị định 24/2014, 107/2020, 45/2025),
+# listed here; other bodies follow regular patterns.
+DEPARTMENTS = [
+    "Nội vụ", "Tư pháp", "Kế hoạch và Đầu tư", "Tài chính", "Công Thương", "Nông nghiệp và Phát triển nông thôn",
+    "Nông nghiệp và Môi trường", "Giao thông vận tải", "Xây dựng", "Tài nguyên và Môi trường",
+    "Thông tin và Truyền thông", "Lao động - Thương binh và Xã hội", "Văn hóa, Thể thao và Du lịch",
+    "Văn hóa và Thể thao", "Văn hóa, Thể thao", "Du lịch", "Khoa học và Công nghệ", "Giáo dục và Đào tạo", "Y tế",
+    "Ngoại vụ", "Dân tộc và Tôn giáo", "Quy hoạch - Kiến trúc",
+]
+_DEPT = "|".join(re.escape(d).replace(r"\ ", r"\s+") for d in sorted(DEPARTMENTS, key=len, reverse=True))
+_UBND = r"(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)"
+_AGENCY = re.compile(
+    r"(?<![\wÀ-ỹ])("
+    r"Sở\s+(?:" + _DEPT + r")"
+    r"|Văn phòng\s+" + _UBND + r"\s+(?:tỉnh|thành phố|cấp tỉnh)"
+    r"|Văn phòng\s+(?:Đoàn ĐBQH và HĐND|HĐND)\s+tỉnh"
+    r"|" + _UBND + r"\s+(?:các\s+)?(?:cấp\s+)?(?:huyện, thị xã, thành phố|huyện, thành phố|xã, phường, thị trấn|"
+    r"xã, phường|tỉnh|huyện|xã)"
+    r"|Thanh tra\s+tỉnh|Công an\s+tỉnh|Ban\s+Chỉ\s+đạo\s+(?:CCHC|cải cách hành chính)(?:\s+(?:của\s+)?tỉnh)?"
+    r"|Ban\s+Dân\s+tộc(?:\s+tỉnh)?"
+    r"|Bộ\s+(?:Nội vụ|Tư pháp|Tài chính|Công an|Khoa học và Công nghệ|Kế hoạch và Đầu tư|Thông tin và Truyền thông)"
+    r"|Trung tâm\s+Phục vụ\s+hành chính công(?:\s+tỉnh)?"
+    r"|Cục\s+Thuế\s+tỉnh|Kho bạc Nhà nước\s+tỉnh|Ủy ban Mặt trận Tổ quốc Việt Nam\s+tỉnh"
+    r"|Đài Phát thanh và Truyền hình\s+tỉnh|Báo\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]+(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]+)?"
+    r"|Trường Chính trị(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]+){0,4}"
+    r"|các\s+sở,\s+ban,\s+ngành(?:\s+tỉnh)?"
+    r")",
+    re.IGNORECASE,
+)
+ROLE_WORDS = ["chủ trì", "phối hợp", "thường trực", "tham mưu", "phụ trách", "chịu trách nhiệm", "đề nghị"]
+_ROLE = re.compile(r"(chủ trì|phối hợp|thường trực|tham mưu|phụ trách|chịu trách nhiệm)", re.IGNORECASE)
+
+_NUMBER = r"\d+(?:[.,]\d+)?"
+_TARGET = re.compile(
+    r"(?:(?:từ|đạt|đạt từ|đạt tối thiểu|tối thiểu|ít nhất|trên|dưới|không quá|không dưới|tối đa|khoảng|bình quân|"
+    r"hơn|giảm|tăng|đạt trên|phấn đấu đạt|xếp thứ hạng từ|thứ hạng từ|xếp hạng|nằm trong nhóm|thuộc nhóm)\s+)?"
+    r"(?<![\d/.,])(?:" + _NUMBER + r"\s*[-–]\s*" + _NUMBER + r"/\d+(?![\d/])|" + _NUMBER + r"/\d+(?![\d/])|" + _NUMBER + r"\s*%(?:\s*[-–]\s*" + _NUMBER
+    + r"\s*%)?|" + _NUMBER + r"\s*(?:điểm|tỷ đồng|triệu đồng|đồng|thủ tục|hồ sơ|đơn vị|cơ quan|nhóm|lớp|người|lượt)"
+    r"|(?:0?\d|1\d|20)\s+(?:nhóm|nhiệm vụ|mục tiêu|giải pháp|lĩnh vực|chỉ tiêu))"
+    r"(?:\s+trở lên|\s+trở xuống)?"
+    r"|(?:nhóm|tốp|top)\s+(?:khá|tốt|đầu|\d+)[\w\s]{0,20}?(?=[,.;)\]]|$)"
+    , re.IGNORECASE,
+)
+_MONEY = re.compile(_NUMBER + r"\s*(?:tỷ|triệu|nghìn|ngàn)?\s*(?:đồng|VNĐ|VND)", re.IGNORECASE)
+_TIME = re.compile(
+    r"(?:(?:đến|tới|trước|trong|từ|sau|cuối|đầu|kết thúc)\s+(?:hết\s+)?(?:năm|giai đoạn|quý|tháng|ngày)\s+[\d/\s\-–]+(?:\d)"
+    r"|giai đoạn\s+\d{4}\s*[-–]\s*\d{4}|định hướng(?: đến)?\s+năm\s+\d{4}|năm\s+\d{4}|hằng năm|hàng năm|hằng quý|"
+    r"hàng quý|định kỳ[\w\s,]{0,30}?(?=[,.;]|$)|6 tháng|kết thúc giai đoạn|ngày\s+\d{1,2}/\d{1,2}/\d{4}|"
+    r"ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}|thường xuyên)",
+    re.IGNORECASE,
+)
+_SURNAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trịnh Đoàn Lương Mai Cao "
+             "Tạ Chu Hà Lâm Quách Triệu Tô Thái Kiều Vương Lưu La Lò Hứa Nông Hầu Khổng Văn").split()
+_PERSON = re.compile(r"\b(?:" + "|".join(_SURNAMES) + r")(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,3}\b")
+
+
+@dataclass(frozen=True)
+class Found:
+    text: str
+    start: int
+    end: int
+
+
+def _all(pattern: re.Pattern[str], text: str, group: int = 0) -> list[Found]:
+    return [Found(m.group(group).strip(), m.start(group), m.end(group)) for m in pattern.finditer(text)]
+
+
+def agencies(text: str) -> list[Found]:
+    out = []
+    for f in _all(_AGENCY, text, 1):
+        name = re.sub(r"\s+", " ", f.text).strip(" ,;")
+        if name[:1].isupper():  # "các sở, ban, ngành" is the only lower-case form we keep
+            out.append(Found(name, f.start, f.start + len(name)))
+        elif name.startswith("các sở"):
+            out.append(Found(name, f.start, f.start + len(name)))
+    return out
+
+
+def roles(text: str) -> list[Found]:
+    return _all(_ROLE, text)
+
+
+def targets(text: str) -> list[Found]:
+    return [f for f in _all(_TARGET, text) if re.search(r"\d|nhóm|tốp|top", f.text, re.IGNORECASE)]
+
+
+def money(text: str) -> list[Found]:
+    return _all(_MONEY, text)
+
+
+def times(text: str) -> list[Found]:
+    return _all(_TIME, text)
+
+
+def people(text: str) -> list[Found]:
+    return [f for f in _all(_PERSON, text) if not re.match(r"(Văn|Hà|Lâm)\s+(phòng|bản|Nội|Đồng)", f.text)]
+
+
+def definition_of(abbreviation: str, text: str) -> Found | None:
+    """"Chỉ số hiệu quả quản trị và hành chính công (PAPI)" -> the phrase before "(PAPI)"."""
+    pattern = re.compile(
+        r"((?:Chỉ số|Hệ thống|Chương trình|Bộ chỉ số)[^()\n;:]{3,120}?)\s*\(\s*"
+        + re.escape(abbreviation).replace(r"\ ", r"\s+") + r"\s*\)",
+        re.IGNORECASE,
+    )
+    m = pattern.search(text)
+    if not m:
+        return None
+    phrase = re.split(r",\s+(?=Chỉ số|chỉ số|CHỈ SỐ)", m.group(1))[-1]
+    if phrase.isupper():
+        phrase = phrase[:1] + phrase[1:].lower()
+    start = m.start(1) + m.group(1).rfind(phrase)
+    return Found(phrase.strip(), start, start + len(phrase.strip()))
+
+
+def agency_before_role(sentence: str) -> Found | None:
+    """The agency that performs a role in the sentence: "Sở Tài chính chủ trì, phối hợp …"."""
+    roles_found = roles(sentence)
+    ags = agencies(sentence)
+    if not roles_found or not ags:
+        return None
+    role = roles_found[0]
+    before = [a for a in ags if a.end <= role.start and role.start - a.end <= 40]
+    if before:
+        return before[-1]
+    # "… do Sở Nội vụ chủ trì", "giao Sở Nội vụ chủ trì", or "Chủ trì: Sở Nội vụ"
+    after = [a for a in ags if a.start >= role.end and a.start - role.end <= 12]
+    return after[0] if after else None

@@ -1,0 +1,125 @@
+"""The question-answering pipeline as an LCEL chain: validate → contextualise → retrieve → answer.
+
+One :class:`Pipeline` is built lazily per process (``get_pipeline``) and shared: the CLI, the eval
+runner and every Gradio session go through the same code path.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+
+from assistant.answer import Answer, ExtractiveAnswerer, build_idf
+from assistant.config import Settings, get_settings
+from assistant.gazetteer import canonical_province
+from assistant.query import analyse, contextualise
+from assistant.retrieval import HybridIndex, HybridRetriever
+
+log = logging.getLogger(__name__)
+
+
+class QuestionError(ValueError):
+    """The question or a filter cannot be used; the message says what to change."""
+
+
+@dataclass
+class Request:
+    question: str
+    province: str | None = None
+    doc_id: str | None = None
+    year: int | None = None
+    history: list[str] | None = None
+
+
+class Pipeline:
+    def __init__(self, settings: Settings | None = None) -> None:
+        from assistant.embeddings import SentenceEmbeddings
+        from assistant.ingest import open_store
+
+        started = time.perf_counter()
+        self.settings = settings or get_settings()
+        self.store = open_store(self.settings, create=False)
+        if self.store.count() == 0:
+            from assistant.store import StoreError
+
+            raise StoreError(f"the index in {self.settings.store} is empty. Build it with `python ingest.py`.")
+        self.index = HybridIndex(self.store)
+        self.embeddings = SentenceEmbeddings(self.store.model, self.settings.torch_threads)
+        self.embeddings.embed_query("khởi động")  # load the model now, not on the first question
+        self.retriever = HybridRetriever(index=self.index, embeddings=self.embeddings, k=self.settings.top_k,
+                                         candidates=self.settings.candidates, rrf_k=self.settings.rrf_k)
+        self.answerer = ExtractiveAnswerer(build_idf([c.text for c in self.index.chunks]),
+                                           threshold=self.settings.abstain_threshold,
+                                           provinces=self.index.provinces)
+        self.chain = self._build_chain()
+        self.load_seconds = time.perf_counter() - started
+        log.info("pipeline ready in %.1fs (%d chunks)", self.load_seconds, len(self.index.chunks))
+
+    def documents(self) -> dict[str, dict[str, Any]]:
+        return self.index.documents
+
+    # -- chain ------------------------------------------------------------------------------------
+    def _prepare(self, req: Request) -> dict[str, Any]:
+        question = (req.question or "").strip()
+        if not question or not any(ch.isalnum() for ch in question):
+            raise QuestionError("Câu hỏi đang trống. Hãy nhập một câu hỏi về kế hoạch cải cách hành chính.")
+        note = None
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            question = question[:limit]
+            note = f"Câu hỏi dài quá {limit} ký tự nên chỉ phần đầu được dùng."
+        filters: dict[str, Any] = {}
+        if req.province:
+            province = canonical_province(req.province)
+            if province is None or province not in self.index.provinces:
+                known = ", ".join(self.index.provinces)
+                raise QuestionError(f"Không có tài liệu nào của tỉnh '{req.province}'. Các tỉnh hiện có: {known}.")
+            filters["province"] = province
+        if req.doc_id:
+            if req.doc_id not in self.index.documents:
+                raise QuestionError(f"Không có tài liệu '{req.doc_id}'. Xem danh sách bằng `python -m assistant docs`.")
+            filters["doc_id"] = req.doc_id
+        if req.year:
+            filters["year"] = int(req.year)
+        rewritten = contextualise(question, req.history)
+        return {"question": question, "rewritten": rewritten, "filters": filters, "note": note,
+                "analysis": analyse(rewritten)}
+
+    def _retrieve(self, state: dict[str, Any]) -> list[Any]:
+        return self.retriever.retrieve(state["rewritten"], filters=state["filters"], analysis=state["analysis"])
+
+    def _answer(self, state: dict[str, Any]) -> Answer:
+        answer = self.answerer.answer(state["analysis"], state["docs"])
+        answer.question = state["question"]
+        if state["rewritten"] != state["question"]:
+            answer.rewritten_question = state["rewritten"]
+        if state["note"]:
+            answer.answer = f"_{state['note']}_\n\n{answer.answer}"
+        return answer
+
+    def _build_chain(self) -> Runnable:
+        return (RunnableLambda(self._prepare)
+                | RunnablePassthrough.assign(docs=RunnableLambda(self._retrieve))
+                | RunnableLambda(self._answer))
+
+    def ask(self, question: str, *, province: str | None = None, doc_id: str | None = None,
+            year: int | None = None, history: list[str] | None = None) -> Answer:
+        return self.chain.invoke(Request(question, province, doc_id, year, history))
+
+
+_PIPELINE: Pipeline | None = None
+_LOCK = threading.Lock()
+
+
+def get_pipeline(settings: Settings | None = None) -> Pipeline:
+    """The process-wide pipeline, built on first use."""
+    global _PIPELINE
+    with _LOCK:
+        if _PIPELINE is None or (settings is not None and settings != _PIPELINE.settings):
+            _PIPELINE = Pipeline(settings)
+        return _PIPELINE
