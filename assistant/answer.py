@@ -24,16 +24,20 @@ from assistant.vntext import fold, split_sentences, strip_diacritics, syllables
 ABSTAIN_PREFIX = "Các tài liệu hiện có không nêu"
 QUOTE_MAX = 700
 
-# Folded words that say what kind of question it is rather than what it is about.
+# Folded phrases and words that say what kind of question it is rather than what it is about.
+_FRAME_PHRASES = [
+    "bao nhieu", "chi tieu", "muc tieu", "chu tri", "phoi hop", "thuong truc", "tham muu", "phu trach",
+    "chiu trach nhiem", "co quan nao", "don vi nao", "so nao", "ke hoach", "quyet dinh", "de an", "thoi han",
+    "xep hang", "thu hang", "ty le", "phan tram", "toi thieu", "la gi", "nhu the nao", "the nao", "khi nao",
+    "bao gio", "cho em hoi", "minh muon biet", "cu the", "hien nay", "duoc giao", "dinh nghia", "nghia la",
+    "bao gom", "liet ke", "so sanh", "khac nhau", "la ai", "co phai", "phai khong", "dung khong", "it nhat",
+    "giai doan", "dinh huong", "phan dau", "dat ra", "de ra", "mam muon", "cho minh hoi",
+]
 _FRAME_WORDS = set(
-    "ai nao gi la co khong cua cho em hoi minh muon biet voi duoc nhung cac va thi sao the nhu ra bao nhieu "
-    "o tai trong theo ve phai dung chua ban oi a nhe vay nay do ay khi gio chu tri phoi hop thuong truc "
-    "tham muu phu trach chiu trach nhiem co quan don vi chi tieu muc tieu dat bao gom gom liet ke so sanh "
-    "tinh ke hoach quyet dinh de an nam giai doan den han thoi han xep hang thu hang ty le phan tram toi thieu "
-    "cu the hien nay duoc giao dang se can phai lam ket thuc viec dinh nghia nghia hieu the nao "
-    "what who which when how is are the of in for by and does do to a an whats by".split()
+    "ai nao gi la co khong cua cho em hoi minh muon biet voi duoc nhung cac va thi sao the nhu ra o tai trong theo "
+    "ve phai dung chua ban oi a nhe vay nay do ay khi gio tinh nam den dat gom may sau truoc xiu anh chi "
+    "what who which when how is are the of in for by and does do to a an whats".split()
 )
-
 
 @dataclass
 class Citation:
@@ -89,17 +93,23 @@ def content_terms(analysis: QueryAnalysis) -> list[str]:
     """The folded syllables that say what the question is about (frame words and places removed)."""
     source = " ".join(analysis.expansions) if analysis.english else analysis.question
     place = set(_tokens(" ".join(analysis.provinces)))
-    terms = [t for t in _tokens(source) if t not in _FRAME_WORDS and t not in place and not t.isdigit()]
+    text = " ".join(_tokens(source))
+    for phrase in _FRAME_PHRASES:
+        text = re.sub(rf"(?<!\w){phrase}(?!\w)", " | ", text)
+    terms = [t for t in text.split() if t != "|" and t not in _FRAME_WORDS and t not in place and not t.isdigit()]
     return list(dict.fromkeys(terms))
 
 
 class ExtractiveAnswerer:
     """Answers from retrieved ``Document``s; ``threshold`` is the minimum weighted term coverage."""
 
-    def __init__(self, idf: dict[str, float], threshold: float = 0.5, provinces: list[str] | None = None) -> None:
+    def __init__(self, idf: dict[str, float], threshold: float = 0.5, provinces: list[str] | None = None,
+                 outline: dict[str, list[str]] | None = None) -> None:
         self.idf = idf
         self.threshold = threshold
         self.provinces = provinces or []
+        #: doc_id -> section paths in document order, to list a heading's sub-sections.
+        self.outline = outline or {}
 
     # -- scoring ----------------------------------------------------------------------------------
     def _weight(self, term: str) -> float:
@@ -147,7 +157,7 @@ class ExtractiveAnswerer:
         if intent == "target":
             found = [f for f in extract.targets(sentence) if _kind_ok(kind, f.text)]
             if not found:
-                return None, None
+                return (None if asks_quantity(analysis) else ""), None
             best: list[tuple[float, str]] = []
             for f in found:
                 clause = _clause(sentence, f.start, f.end)
@@ -232,28 +242,30 @@ class ExtractiveAnswerer:
 
     def _compose(self, base: Answer, analysis: QueryAnalysis, chosen: list[_Evidence]) -> Answer:
         citations: list[Citation] = []
-        by_chunk: dict[tuple[str, int], int] = {}
+        by_line: dict[tuple[str, int], int] = {}
+        items_for: dict[int, list[str]] = {}
         for e in chosen:
             key = (e.doc.id or "", e.line_start)
-            if key in by_chunk:
+            if key in by_line:
                 continue
             meta = e.doc.metadata
-            quote = _quote(e)
-            offset = int(meta.get("start", 0)) + e.line_start + e.line.find(quote)
+            quote, items = _quote(e), []
+            if analysis.intent == "list" or analysis.sub_intent == "list":
+                quote, items = self._list_quote(e)
+            offset = int(meta.get("start", 0)) + e.line_start + max(0, e.line.find(quote.split("\n")[0]))
             citations.append(Citation(
                 n=len(citations) + 1, chunk_id=meta.get("chunk_id", e.doc.id or ""), doc_id=meta["doc_id"],
                 title=meta.get("title", ""), so_hieu=meta.get("so_hieu", ""), province=meta.get("province", ""),
                 section=meta.get("section", ""), text=quote, start=offset, end=offset + len(quote)))
-            by_chunk[key] = citations[-1].n
+            by_line[key] = citations[-1].n
+            items_for[citations[-1].n] = items
         lead: list[str] = []
         multi_doc = len({e.doc.metadata["doc_id"] for e in chosen}) > 1
         for e in chosen:
-            n = by_chunk[(e.doc.id or "", e.line_start)]
-            sentence = _direct(analysis, e, n, multi_doc)
+            n = by_line[(e.doc.id or "", e.line_start)]
+            sentence = _direct(analysis, e, n, multi_doc, items_for.get(n, []))
             if sentence and sentence not in lead:
                 lead.append(sentence)
-        if not lead:
-            lead = [f"Theo {_doc_label(chosen[0].doc.metadata)}: [{citations[0].n}]"]
         head = "\n".join(f"- {s}" for s in lead) if len(lead) > 1 else lead[0]
         if analysis.intent == "yes_no":
             head = "Có. " + head
@@ -264,6 +276,42 @@ class ExtractiveAnswerer:
         base.abstained = False
         base.citations = citations
         return base
+
+    def _list_quote(self, e: _Evidence) -> tuple[str, list[str]]:
+        """For list questions: the line with the items it governs (its sub-items in the same chunk) or,
+        for a heading whose items are sub-sections, the titles of those sub-sections."""
+        lines = _lines_with_governors(e.doc.page_content)
+        children = [ln for ln, _, gov in lines if gov and gov[-1] == e.line]
+        if children:
+            quote_lines = [e.line.strip()]
+            for ln in children:
+                if sum(len(x) for x in quote_lines) + len(ln) > QUOTE_MAX * 2:
+                    break
+                quote_lines.append(ln.strip())
+            items = [_strip_marker(c) for c in children]
+            return "\n".join(quote_lines), items
+        section = e.doc.metadata.get("section", "")
+        from assistant.parsing import _match_marker
+
+        marker = _match_marker(e.line.strip())
+        parts = section.split(" › ")
+        if marker and marker[0] != "bullet":
+            # the heading's own path: the ancestor whose label carries the line's number
+            for depth in range(len(parts), 0, -1):
+                if parts[depth - 1].startswith(marker[1]):
+                    section = " › ".join(parts[:depth])
+                    break
+        if marker and marker[0] != "bullet":
+            prefix = section + " › "
+            subs = []
+            for path in self.outline.get(e.doc.metadata.get("doc_id", ""), []):
+                if path.startswith(prefix):
+                    child = path[len(prefix):].split(" › ")[0]
+                    if child not in subs:
+                        subs.append(child)
+            if len(subs) >= 2:
+                return _quote(e), [_strip_marker(x) for x in subs]
+        return _quote(e), []
 
     def _abstain(self, base: Answer, docs: list[Document], what: str) -> Answer:
         base.related = [{"doc_id": d.metadata.get("doc_id", ""), "title": d.metadata.get("title", ""),
@@ -315,6 +363,12 @@ def target_kind(analysis: QueryAnalysis) -> str:
     if re.search(r"phan tram|%|\bpercent|ty le", f):
         return "percent"
     return "any"
+
+
+def asks_quantity(analysis: QueryAnalysis) -> bool:
+    """Does the question ask for a number (not just mention a target)?"""
+    return bool(re.search(r"bao nhieu|\bmay\b|phan tram|%|ty le|muc nao|xep hang|thu hang|thu may|how (?:many|much)"
+                          r"|what (?:share|percentage|proportion)|\brank", analysis.folded))
 
 
 def _kind_ok(kind: str, fact: str) -> bool:
@@ -383,7 +437,15 @@ def _topic(analysis: QueryAnalysis) -> str:
     return f"câu trả lời cho câu hỏi “{q}”"
 
 
-def _direct(analysis: QueryAnalysis, e: _Evidence, n: int, multi_doc: bool) -> str:
+def _strip_marker(line: str) -> str:
+    from assistant.parsing import _match_marker
+
+    marker = _match_marker(line.strip())
+    text = marker[2] if marker else line.strip()
+    return text if len(text) <= 160 else text[:160].rsplit(" ", 1)[0] + "…"
+
+
+def _direct(analysis: QueryAnalysis, e: _Evidence, n: int, multi_doc: bool, items: list[str] | None = None) -> str:
     """First sentence: the answer itself, built only from facts found in the quoted sentence."""
     meta = e.doc.metadata
     where = _short_doc(meta)
@@ -400,9 +462,10 @@ def _direct(analysis: QueryAnalysis, e: _Evidence, n: int, multi_doc: bool) -> s
     if fact and intent in {"target", "deadline", "comparison"} or (fact and _asks_person(analysis)):
         parts = [f"**{p}**" for p in fact.split("; ")]
         return f"{where}: {', '.join(parts)} [{n}]."
-    if intent == "comparison":
-        return f"{where} [{n}]."
-    return f"Theo {where} [{n}]:" if not multi_doc else f"{where} [{n}]."
+    if items:
+        return f"Theo {where}, gồm {len(items)} nội dung [{n}]: " + "; ".join(items) + "."
+    sentence = e.sentence.strip()
+    return f"Theo {where} [{n}]: “{sentence}”"
 
 
 def _context(doc: Document) -> dict[str, Any]:

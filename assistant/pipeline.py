@@ -53,9 +53,13 @@ class Pipeline:
         self.embeddings.embed_query("khởi động")  # load the model now, not on the first question
         self.retriever = HybridRetriever(index=self.index, embeddings=self.embeddings, k=self.settings.top_k,
                                          candidates=self.settings.candidates, rrf_k=self.settings.rrf_k)
+        outline: dict[str, list[str]] = {}
+        for chunk in sorted(self.index.chunks, key=lambda c: (c.metadata.get("doc_id", ""),
+                                                              c.metadata.get("chunk_index", 0))):
+            outline.setdefault(chunk.metadata.get("doc_id", ""), []).append(chunk.metadata.get("section", ""))
         self.answerer = ExtractiveAnswerer(build_idf([c.text for c in self.index.chunks]),
                                            threshold=self.settings.abstain_threshold,
-                                           provinces=self.index.provinces)
+                                           provinces=self.index.provinces, outline=outline)
         self.chain = self._build_chain()
         self.load_seconds = time.perf_counter() - started
         log.info("pipeline ready in %.1fs (%d chunks)", self.load_seconds, len(self.index.chunks))

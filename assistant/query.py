@@ -67,22 +67,28 @@ _ENGLISH_WORDS = re.compile(
     re.IGNORECASE,
 )
 
-# (intent, folded patterns). Checked in order; the first match wins.
+# (intent, folded patterns). Checked in order; the first match wins. Strong cues (question words)
+# come before weak ones (role or target vocabulary that may also just be the topic).
 _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("comparison", re.compile(r"so sanh|khac nhau|giong nhau|tinh nao|dia phuong nao|\bcompar|\bdiffer|which province"
                               r"|\bca hai\b|\bboth\b")),
-    ("definition", re.compile(r"\bla gi\b|nghia la|viet tat|\bwhat (?:is|does) (?:the )?(?:par index|sipas|papi|pci)"
-                              r"|stand for|\bdefin|\bla chi so gi\b|duoc hieu")),
-    ("who_leads", re.compile(r"\bai\b|co quan nao|don vi nao|\bso nao\b|phu trach|chu tri|phoi hop|thuong truc"
-                             r"|tham muu|chiu trach nhiem|\bwho\b|which (?:agency|department|body|office)"
-                             r"|responsib|in charge|\blead|coordinat|standing")),
-    ("deadline", re.compile(r"khi nao|bao gio|thoi han|han chot|nam nao|giai doan nao|thoi gian nao|\bwhen\b"
-                            r"|deadline|what year|which year|what period|timeline|thoi ky nao")),
-    ("list", re.compile(r"gom nhung|bao gom|nhung (?:nhom|nhiem vu|giai phap|linh vuc|noi dung|muc tieu|chi tieu)"
-                        r"|cac nhom|liet ke|may nhom|nhom nhiem vu|nhom giai phap|\bwhat are\b|\blist\b|which tasks")),
-    ("target", re.compile(r"chi tieu|muc tieu|bao nhieu|phan tram|ty le|\bdat\b|xep hang|thu hang|muc do hai long"
-                          r"|toi thieu|\bhow (?:many|much)|percent|\btarget|\brank|\bgoal|\bshare\b|\brate\b|%")),
-    ("yes_no", re.compile(r"\bco\b.*\bkhong\b\s*\??$|phai khong|dung khong|\bchua\b\s*\??$|^(?:is|are|does|do|did|has|have)\b")),
+    ("definition", re.compile(r"\bla gi\b.*$(?<!bao nhieu la gi)|nghia la|viet tat|\bwhat (?:is|does) (?:the )?"
+                              r"(?:par index|sipas|papi|pci|lgsp)|stand for|\bdefin|\bla chi so gi\b|duoc hieu"
+                              r"|ten (?:day du|tieng viet)|goi day du")),
+    ("who_leads", re.compile(r"\bai\b|co quan nao|don vi nao|\bso nao\b|\bwho\b|\bwhom\b"
+                             r"|which (?:agency|department|body|office|unit|authority)|\bdo ai\b|\bboi ai\b")),
+    ("deadline", re.compile(r"khi nao|bao gio|thoi han|han chot|nam nao|giai doan nao|thoi gian nao|ngay nao"
+                            r"|\bwhen\b|deadline|what year|which year|what period|timeline|thoi ky nao|dinh ky")),
+    ("list", re.compile(r"gom nhung|bao gom|nhung (?:nhom|nhiem vu|giai phap|linh vuc|noi dung|muc tieu|chi tieu|chi so"
+                        r"|van ban|nghi quyet|gi)|cac nhom|liet ke|may nhom|nhom nhiem vu|nhom giai phap|\bwhat are\b"
+                        r"|\blist\b|which tasks|which (?:indices|areas|groups)|\bnhung\b.*\bnao\b|trong tam")),
+    ("target", re.compile(r"bao nhieu|phan tram|ty le|xep hang|thu hang|thu may|muc nao|\bhow (?:many|much)"
+                          r"|percent|what share|what proportion|\btarget|\brank|%")),
+    ("yes_no", re.compile(r"\bco\b.*\bkhong\b\s*(?:a|vay|nhi)?\s*\??$|phai khong|dung khong|\bchua\b\s*\??$"
+                          r"|^(?:is|are|does|do|did|has|have|will|can)\b")),
+    ("who_leads", re.compile(r"phu trach|chu tri|phoi hop|thuong truc|tham muu|chiu trach nhiem|responsib|in charge"
+                             r"|\blead|coordinat|standing")),
+    ("target", re.compile(r"chi tieu|muc tieu|\bdat\b|muc do hai long|toi thieu|\bgoal|\bshare\b|\brate\b")),
 ]
 
 ROLES = {"chủ trì": "chu tri", "phối hợp": "phoi hop", "thường trực": "thuong truc", "tham mưu": "tham muu"}
@@ -184,7 +190,8 @@ def analyse(question: str) -> QueryAnalysis:
     sub_intent = intent
     if intent == "comparison":
         stripped = _INTENTS[0][1].sub(" ", fold(q))
-        sub_intent = next((name for name, pat in _INTENTS[1:] if pat.search(stripped)), "general")
+        sub_intent = next((name for name, pat in _INTENTS[1:] if pat.search(stripped) and name != "yes_no"),
+                          "general")
     return QueryAnalysis(
         question=q,
         intent=intent,

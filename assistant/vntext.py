@@ -53,7 +53,7 @@ def has_diacritics(text: str) -> bool:
     return strip_diacritics(text) != text
 
 
-_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[\"“(\[]?[A-ZĐÀ-Ỹ0-9-+•])|(?<=:)\s+(?=[-+•])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(\[]?[A-ZĐÀ-Ỹ0-9-+•])|(?<=:)\s+(?=[-+•])")
 
 
 def split_sentences(text: str) -> list[str]:
