@@ -23,6 +23,9 @@ from assistant.vntext import fold, split_sentences, strip_diacritics, syllables
 
 ABSTAIN_PREFIX = "Các tài liệu hiện có không nêu"
 QUOTE_MAX = 700
+# Cosine similarity between an English question and a Vietnamese sentence mapped to a 0–1 support.
+SEMANTIC_FLOOR = 0.35
+SEMANTIC_SPAN = 0.3
 
 # Folded phrases and words that say what kind of question it is rather than what it is about.
 _FRAME_PHRASES = [
@@ -104,12 +107,18 @@ class ExtractiveAnswerer:
     """Answers from retrieved ``Document``s; ``threshold`` is the minimum weighted term coverage."""
 
     def __init__(self, idf: dict[str, float], threshold: float = 0.5, provinces: list[str] | None = None,
-                 outline: dict[str, list[str]] | None = None) -> None:
+                 outline: dict[str, list[str]] | None = None, texts: dict[str, str] | None = None,
+                 embeddings: Any = None) -> None:
         self.idf = idf
         self.threshold = threshold
         self.provinces = provinces or []
         #: doc_id -> section paths in document order, to list a heading's sub-sections.
         self.outline = outline or {}
+        #: doc_id -> canonical text, to find the target year a passage falls under.
+        self.texts = texts or {}
+        #: For English questions, lexical overlap with Vietnamese text says little: sentences of the
+        #: top sections are then compared with the question by the (multilingual) embedding model.
+        self.embeddings = embeddings
 
     # -- scoring ----------------------------------------------------------------------------------
     def _weight(self, term: str) -> float:
@@ -166,6 +175,9 @@ class ExtractiveAnswerer:
             facts = [t for c, t in best if c >= top - 0.05]
             return "; ".join(dict.fromkeys(facts)), top
         if intent == "deadline":
+            if re.search(r"ngay nao|ngay bao nhieu|ban hanh (?:vao )?ngay|what date|issued on|when was", analysis.folded):
+                dates = extract.dates(sentence)
+                return ("; ".join(dict.fromkeys(f.text for f in dates)), None) if dates else (None, None)
             found = extract.times(sentence)
             return ("; ".join(dict.fromkeys(f.text for f in found)), None) if found else (None, None)
         if intent == "definition":
@@ -187,18 +199,52 @@ class ExtractiveAnswerer:
                     if len(sentence) < 12:
                         continue
                     cov = self._coverage(terms, sentence, context)
-                    if analysis.years and not any(str(y) in sentence + context for y in analysis.years):
-                        period = f"{meta.get('period', '')} {meta.get('year', '')}"
-                        if not any(str(y) in period for y in analysis.years) and not _year_in_range(
-                                analysis.years, meta.get("period", "")):
-                            cov *= 0.6
+                    if analysis.years:
+                        cov *= self._year_factor(analysis.years, meta, line_start, sentence, context)
                     fact, fact_cov = self._fact(analysis, sentence, doc, governors, terms, context)
                     if fact_cov is not None:
                         cov = min(cov, fact_cov)
                     score = cov + (0.15 if fact else -0.2 if fact is None else 0.0) + 0.05 / rank
                     out.append(_Evidence(doc, line, line_start, sentence, cov, score, fact, governors))
+        if analysis.english and self.embeddings is not None and out:
+            self._semantic_coverage(analysis, out)
         out.sort(key=lambda e: -e.score)
         return out
+
+    def _semantic_coverage(self, analysis: QueryAnalysis, evidence: list[_Evidence]) -> None:
+        top_docs = {id(d) for d in [e.doc for e in evidence][:1]}
+        ranked_docs: list[Any] = []
+        for e in evidence:
+            if e.doc not in ranked_docs:
+                ranked_docs.append(e.doc)
+        top_docs = {id(d) for d in ranked_docs[:3]}
+        pool = [e for e in evidence if id(e.doc) in top_docs]
+        import numpy as np
+
+        q = np.asarray(self.embeddings.embed_query(analysis.question))
+        vecs = np.asarray(self.embeddings.embed_documents([e.sentence for e in pool]))
+        sims = vecs @ q
+        for e, sim in zip(pool, sims, strict=True):
+            semantic = float(np.clip((sim - SEMANTIC_FLOOR) / SEMANTIC_SPAN, 0.0, 1.0))
+            if semantic > e.coverage:
+                e.score += semantic - e.coverage
+                e.coverage = semantic
+
+    def _year_factor(self, years: list[int], meta: dict[str, Any], line_start: int, sentence: str,
+                     context: str) -> float:
+        """Down-weight passages about another target year than the one asked ("đến năm 2025" vs 2030)."""
+        stated = [int(y) for y in _TARGET_YEAR.findall(sentence)]
+        if not stated:
+            text = self.texts.get(meta.get("doc_id", ""), "")
+            pos = int(meta.get("start", 0)) + line_start
+            before = text[max(0, pos - 2500):pos]
+            found = _TARGET_YEAR.findall(before)
+            stated = [int(found[-1])] if found else []
+        if stated:
+            return 1.1 if any(y in years for y in stated) else 0.6
+        if any(str(y) in sentence + context for y in years) or _year_in_range(years, meta.get("period", "")):
+            return 1.0
+        return 0.6
 
     # -- answering --------------------------------------------------------------------------------
     def answer(self, analysis: QueryAnalysis, docs: list[Document]) -> Answer:
@@ -267,7 +313,7 @@ class ExtractiveAnswerer:
             if sentence and sentence not in lead:
                 lead.append(sentence)
         head = "\n".join(f"- {s}" for s in lead) if len(lead) > 1 else lead[0]
-        if analysis.intent == "yes_no":
+        if analysis.intent == "yes_no" and chosen[0].coverage >= 0.6:
             head = "Có. " + head
         body = ["", "**Căn cứ:**"]
         for c in citations:
@@ -384,6 +430,10 @@ def _clause(sentence: str, start: int, end: int) -> str:
     lo = sentence.rfind(";", 0, start) + 1
     hi = sentence.find(";", end)
     return sentence[lo: hi if hi >= 0 else len(sentence)]
+
+
+_TARGET_YEAR = re.compile(r"(?:đến|tới|trước|trong|cuối|hết|định hướng đến|giai đoạn \d{4}\s*[-–]\s*)\s*(?:năm\s+)?(20\d\d)\b",
+                          re.IGNORECASE)
 
 
 def _year_in_range(years: list[int], period: str) -> bool:

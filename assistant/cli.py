@@ -138,6 +138,20 @@ def main(argv: list[str] | None = None) -> int:
     docs = sub.add_parser("docs", help="list the indexed documents")
     docs.add_argument("--store", type=Path)
     docs.set_defaults(func=cmd_docs)
+
+    def cmd_feedback_export(args: argparse.Namespace) -> int:
+        from assistant.feedback import export_csv
+
+        count = export_csv(args.out or "-")
+        if args.out:
+            print(f"wrote {count} feedback rows to {args.out}", file=sys.stderr)
+        return 0
+
+    feedback = sub.add_parser("feedback", help="the 👍/👎 feedback collected by the web app")
+    feedback_sub = feedback.add_subparsers(dest="action", required=True)
+    export = feedback_sub.add_parser("export", help="write all feedback as CSV")
+    export.add_argument("--out", type=Path, help="CSV file to write (default: standard output)")
+    export.set_defaults(func=cmd_feedback_export)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     return args.func(args)

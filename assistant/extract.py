@@ -138,3 +138,11 @@ def agency_before_role(sentence: str) -> Found | None:
     # "… do Sở Nội vụ chủ trì", "giao Sở Nội vụ chủ trì", or "Chủ trì: Sở Nội vụ"
     after = [a for a in ags if a.start >= role.end and a.start - role.end <= 12]
     return after[0] if after else None
+
+
+_DATE = re.compile(r"(?:ngày\s+)?\b\d{1,2}/\d{1,2}/\d{4}\b|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}"
+                   r"|kể từ ngày ký", re.IGNORECASE)
+
+
+def dates(text: str) -> list[Found]:
+    return _all(_DATE, text)

@@ -59,7 +59,10 @@ class Pipeline:
             outline.setdefault(chunk.metadata.get("doc_id", ""), []).append(chunk.metadata.get("section", ""))
         self.answerer = ExtractiveAnswerer(build_idf([c.text for c in self.index.chunks]),
                                            threshold=self.settings.abstain_threshold,
-                                           provinces=self.index.provinces, outline=outline)
+                                           provinces=self.index.provinces, outline=outline,
+                                           texts={d: info.get("text", "") for d, info in
+                                                  self.index.documents.items()},
+                                           embeddings=self.embeddings)
         self.chain = self._build_chain()
         self.load_seconds = time.perf_counter() - started
         log.info("pipeline ready in %.1fs (%d chunks)", self.load_seconds, len(self.index.chunks))
@@ -91,8 +94,14 @@ class Pipeline:
         if req.year:
             filters["year"] = int(req.year)
         rewritten = contextualise(question, req.history)
+        analysis = analyse(rewritten)
+        if rewritten != question:
+            # what is asked comes from the follow-up itself; places and documents from the context
+            own = analyse(question)
+            if own.intent != "general":
+                analysis.intent, analysis.sub_intent = own.intent, own.sub_intent
         return {"question": question, "rewritten": rewritten, "filters": filters, "note": note,
-                "analysis": analyse(rewritten)}
+                "analysis": analysis}
 
     def _retrieve(self, state: dict[str, Any]) -> list[Any]:
         return self.retriever.retrieve(state["rewritten"], filters=state["filters"], analysis=state["analysis"])

@@ -210,6 +210,10 @@ _FOLLOW_UP = re.compile(r"^(?:còn|thế còn|vậy còn|con|the con|vay con|wha
                         r"|th[eế] nào\??$", re.IGNORECASE)
 
 
+_DEMONSTRATIVE = re.compile(r"\b(?:nay|do|ay|tren|it|that|this|these|those|its)\b\s*\??$|\b(?:van ban|ke hoach|quyet dinh"
+                            r"|de an|co quan|don vi|tinh|chi so|so) (?:nay|do|ay|tren)\b")
+
+
 def contextualise(question: str, history: list[str] | None) -> str:
     """Rewrite a follow-up ("còn Quảng Ngãi thì sao?") into a full question using the previous one.
 
@@ -220,6 +224,13 @@ def contextualise(question: str, history: list[str] | None) -> str:
     if not history:
         return q
     previous = nfc(history[-1]).strip()
+    if _DEMONSTRATIVE.search(fold(q)) and not find_provinces(q) and not doc_numbers(q):
+        # "Ai ký văn bản đó?": carry the previous question's document and province over
+        entities = [m.group(0).strip() for m in _DOC_REF.finditer(previous)] + find_provinces(previous)
+        if entities:
+            stem = re.sub(r"[?？]\s*$", "", q)
+            return f"{stem} ({', '.join(dict.fromkeys(entities))})?"
+        return q
     short = len(q.split()) <= 8
     if not (short and (_FOLLOW_UP.search(q) or len(q.split()) <= 4)):
         return q
