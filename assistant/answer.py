@@ -124,13 +124,13 @@ class ExtractiveAnswerer:
     def _weight(self, term: str) -> float:
         return self.idf.get(term, max(self.idf.values(), default=1.0))
 
-    def _coverage(self, terms: list[str], sentence: str, context: str) -> float:
+    def _coverage(self, terms: list[str], sentence: str, context: str, ctx_weight: float = 0.6) -> float:
         if not terms:
             return 0.0
         sent = set(_tokens(sentence))
         ctx = set(_tokens(context))
         total = sum(self._weight(t) for t in terms)
-        got = sum(self._weight(t) * (1.0 if t in sent else 0.6 if t in ctx else 0.0) for t in terms)
+        got = sum(self._weight(t) * (1.0 if t in sent else ctx_weight if t in ctx else 0.0) for t in terms)
         # adjacent pairs of the question found together count extra (phrases, not bags of words)
         pairs = list(zip(terms, terms[1:], strict=False))
         joined = " ".join(_tokens(sentence + " " + context))
@@ -170,7 +170,7 @@ class ExtractiveAnswerer:
             best: list[tuple[float, str]] = []
             for f in found:
                 clause = _clause(sentence, f.start, f.end)
-                best.append((self._coverage(terms, clause, context), f.text))
+                best.append((self._coverage(terms, clause, context, ctx_weight=0.35), f.text))
             top = max(c for c, _ in best)
             facts = [t for c, t in best if c >= top - 0.05]
             return "; ".join(dict.fromkeys(facts)), top
@@ -181,10 +181,10 @@ class ExtractiveAnswerer:
             found = extract.times(sentence)
             return ("; ".join(dict.fromkeys(f.text for f in found)), None) if found else (None, None)
         if intent == "definition":
-            for abbr in _abbreviations_in(analysis.question):
-                d = extract.definition_of(abbr, sentence)
+            for term in extract.definition_terms(analysis.question):
+                d = extract.definition_of(term, sentence)
                 if d:
-                    return f"{abbr}|{d.text}", None
+                    return f"{term}|{d.text}", 1.0
             return None, None
         return "", None
 
@@ -203,7 +203,7 @@ class ExtractiveAnswerer:
                         cov *= self._year_factor(analysis.years, meta, line_start, sentence, context)
                     fact, fact_cov = self._fact(analysis, sentence, doc, governors, terms, context)
                     if fact_cov is not None:
-                        cov = min(cov, fact_cov)
+                        cov = fact_cov if analysis.sub_intent == "definition" else min(cov, fact_cov)
                     score = cov + (0.15 if fact else -0.2 if fact is None else 0.0) + 0.05 / rank
                     out.append(_Evidence(doc, line, line_start, sentence, cov, score, fact, governors))
         if analysis.english and self.embeddings is not None and out:
@@ -232,16 +232,19 @@ class ExtractiveAnswerer:
 
     def _year_factor(self, years: list[int], meta: dict[str, Any], line_start: int, sentence: str,
                      context: str) -> float:
-        """Down-weight passages about another target year than the one asked ("đến năm 2025" vs 2030)."""
+        """Down-weight passages about another target year than the one asked ("đến năm 2025" vs 2030);
+        a document that never mentions the year asked cannot answer for it."""
+        text = self.texts.get(meta.get("doc_id", ""), "")
+        if text and not any(str(y) in text for y in years):
+            return 0.0
         stated = [int(y) for y in _TARGET_YEAR.findall(sentence)]
         if not stated:
-            text = self.texts.get(meta.get("doc_id", ""), "")
             pos = int(meta.get("start", 0)) + line_start
             before = text[max(0, pos - 2500):pos]
             found = _TARGET_YEAR.findall(before)
             stated = [int(found[-1])] if found else []
         if stated:
-            return 1.1 if any(y in years for y in stated) else 0.6
+            return 1.1 if any(y in years for y in stated) else 0.4
         if any(str(y) in sentence + context for y in years) or _year_in_range(years, meta.get("period", "")):
             return 1.0
         return 0.6

@@ -108,21 +108,42 @@ def people(text: str) -> list[Found]:
     return [f for f in _all(_PERSON, text) if not re.match(r"(Văn|Hà|Lâm)\s+(phòng|bản|Nội|Đồng)", f.text)]
 
 
-def definition_of(abbreviation: str, text: str) -> Found | None:
-    """"Chỉ số hiệu quả quản trị và hành chính công (PAPI)" -> the phrase before "(PAPI)"."""
-    pattern = re.compile(
-        r"((?:Chỉ số|Hệ thống|Chương trình|Bộ chỉ số)[^()\n;:]{3,120}?)\s*\(\s*"
-        + re.escape(abbreviation).replace(r"\ ", r"\s+") + r"\s*\)",
-        re.IGNORECASE,
-    )
-    m = pattern.search(text)
-    if not m:
-        return None
-    phrase = re.split(r",\s+(?=Chỉ số|chỉ số|CHỈ SỐ)", m.group(1))[-1]
-    if phrase.isupper():
-        phrase = phrase[:1] + phrase[1:].lower()
-    start = m.start(1) + m.group(1).rfind(phrase)
-    return Found(phrase.strip(), start, start + len(phrase.strip()))
+_HEAD_NOUNS = ("Chỉ số|Bộ chỉ số|Hệ thống|Chương trình|Nền tảng|Cổng|Trung tâm|Cơ sở dữ liệu|Đề án|Tiêu chuẩn|Kho|"
+               "Ứng dụng|Mô hình|Phương pháp|Bộ phận|Quy trình|Dịch vụ|Chính quyền")
+
+
+def definition_of(term: str, text: str) -> Found | None:
+    """What ``term`` stands for in ``text``: the phrase written before "(term)" — "Chỉ số hiệu quả quản
+    trị và hành chính công (PAPI)" — or, for a long form, the abbreviation written after it."""
+    esc = re.escape(term).replace(r"\ ", r"\s+")
+    m = re.search(r"\(\s*" + esc + r"\s*\)", text, re.IGNORECASE)
+    if m:
+        window = text[max(0, m.start() - 220):m.start()]
+        heads = list(re.finditer(r"(?:" + _HEAD_NOUNS + r")\b", window, re.IGNORECASE))
+        if heads:
+            head = heads[-1]
+            # "Chỉ số Hiệu quả …" inside an earlier "Chỉ số …, Chỉ số …" list: take the nearest head
+            phrase = window[head.start():].strip(" ,;:")
+        else:
+            words = re.split(r"[;:.]", window)[-1].split()
+            phrase = " ".join(words[-8:])
+        phrase = re.sub(r"\s+", " ", phrase).strip(" ,;:“”\"")
+        if phrase.isupper():
+            phrase = phrase[:1] + phrase[1:].lower()
+        if len(phrase) >= 4:
+            start = m.start() - len(window) + window.find(phrase[:10]) if phrase[:10] in window else m.start()
+            return Found(phrase, start, start + len(phrase))
+    m = re.search(esc + r"\s*\(\s*([^()]{2,40}?)\s*\)", text, re.IGNORECASE)
+    if m:
+        return Found(m.group(1), m.start(1), m.end(1))
+    return None
+
+
+def definition_terms(question: str) -> list[str]:
+    """Terms a definition question is about: quoted terms and upper-case abbreviations."""
+    quoted = re.findall(r"[“\"]([^”\"]{2,60})[”\"]", question)
+    abbrs = re.findall(r"\b(PAR\s+(?:INDEX|Index)|[A-ZĐ][A-ZĐ0-9]{2,})\b", question)
+    return list(dict.fromkeys([*quoted, *[re.sub(r"\s+", " ", a).upper() for a in abbrs]]))
 
 
 def agency_before_role(sentence: str) -> Found | None:

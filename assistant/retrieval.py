@@ -194,7 +194,9 @@ class HybridRetriever(BaseRetriever):
     def _definition_chunks(self, analysis: QueryAnalysis, seen: set[str | None]) -> list[Document]:
         """Chunks that spell an abbreviation out ("… (PAPI)"), wherever they rank."""
         out = []
-        for abbr in re.findall(r"\b(PAR INDEX|[A-ZĐ]{3,})\b", analysis.question.upper()):
+        from assistant.extract import definition_terms
+
+        for abbr in definition_terms(analysis.question):
             pattern = re.compile(r"\(\s*" + re.escape(abbr).replace(r"\ ", r"\s+") + r"\s*\)", re.IGNORECASE)
             for chunk in self.index.chunks:
                 if chunk.chunk_id not in seen and pattern.search(chunk.text):
