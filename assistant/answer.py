@@ -36,10 +36,10 @@ _FRAME_PHRASES = [
     "bao gom", "liet ke", "so sanh", "khac nhau", "la ai", "co phai", "phai khong", "dung khong", "it nhat",
     "giai doan", "dinh huong", "phan dau", "dat ra", "de ra", "mam muon", "cho minh hoi",
 ]
+# Folded single syllables that are function words in every reading (not "thể"/"the", "đó"/"do", "tổ"/"to").
 _FRAME_WORDS = set(
-    "ai nao gi la co khong cua cho em hoi minh muon biet voi duoc nhung cac va thi sao the nhu ra o tai trong theo "
-    "ve phai dung chua ban oi a nhe vay nay do ay khi gio tinh nam den dat gom may sau truoc xiu anh chi "
-    "what who which when how is are the of in for by and does do to a an whats".split()
+    "ai nao gi la co khong cua cho em hoi minh muon biet voi duoc nhung cac va thi sao nhu ra o tai trong theo "
+    "ve phai dung chua oi nhe vay nay ay khi gio tinh nam den dat gom may xiu".split()
 )
 
 @dataclass
@@ -150,7 +150,7 @@ class ExtractiveAnswerer:
             found = extract.people(sentence)
             return (found[0].text, None) if found else (None, None)
         if intent == "who_leads":
-            hit = extract.agency_before_role(sentence)
+            hit = extract.agency_before_role(sentence) or extract.subject_agency(sentence)
             if hit:
                 return hit.text, None
             for line in reversed(governors):  # "- Sở Tài chính chủ trì …:" above "+ task" lines

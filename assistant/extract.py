@@ -167,3 +167,13 @@ _DATE = re.compile(r"(?:ngày\s+)?\b\d{1,2}/\d{1,2}/\d{4}\b|ngày\s+\d{1,2}\s+th
 
 def dates(text: str) -> list[Found]:
     return _all(_DATE, text)
+
+
+def subject_agency(sentence: str) -> Found | None:
+    """An agency at the head of a sentence or list item is its actor: "- Sở Nội vụ tăng cường …"."""
+    body = re.sub(r"^\s*(?:[-+•*]|[a-zđ]\)|\d+(?:\.\d+)*\.?)\s*", "", sentence)
+    offset = len(sentence) - len(body)
+    for found in agencies(body):
+        if found.start <= 3:
+            return Found(found.text, found.start + offset, found.end + offset)
+    return None

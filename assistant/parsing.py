@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from assistant.vntext import nfc
 
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 
 # --------------------------------------------------------------------------------------------
 # Cleaning: from raw text to logical lines
@@ -70,6 +70,11 @@ def starts_with_marker(line: str) -> bool:
     return any(p.match(line) for kind, p in MARKERS) or bool(_FOOTNOTE.match(line))
 
 
+def _heading_marker(line: str) -> bool:
+    """A numbered or titled heading marker (not a list bullet)."""
+    return any(p.match(line) for kind, p in MARKERS if kind != "bullet")
+
+
 def _strip_markup(line: str) -> str:
     line = _MD_HEADING.sub("", line)
     line = _MD_BOLD.sub("", line)
@@ -116,7 +121,7 @@ def _join_paragraph(lines: list[str], hard_wrapped: bool) -> list[str]:
             marker_line = starts_with_marker(line)
             lower_cont = _LOWER_START.match(line) and not marker_line
             wrap_cont = hard_wrapped and not _TERMINAL.search(prev) and not marker_line
-            if wrap_cont and not lower_cont and starts_with_marker(prev) and len(prev) <= 60:
+            if wrap_cont and not lower_cont and _heading_marker(prev) and len(prev) <= 60:
                 # "1. Nhiệm vụ chung" + "Các sở, …": a short heading is complete unless it is an
                 # upper-case title wrapped onto another upper-case line.
                 wrap_cont = prev.upper() == prev and _first_word_caps(line)

