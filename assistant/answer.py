@@ -190,6 +190,11 @@ class ExtractiveAnswerer:
 
     def _candidates(self, analysis: QueryAnalysis, docs: list[Document], terms: list[str]) -> list[_Evidence]:
         out: list[_Evidence] = []
+        anchors = set(_tokens(" ".join(t for t in extract.definition_terms(analysis.question)
+                                       if t.isupper() and len(t) <= 12)))
+        anchors -= {"cchc", "ubnd", "tthc", "hdnd", "kh", "qd"}  # too general to pin a passage down
+        if analysis.sub_intent != "target":
+            anchors = set()  # elsewhere an index name tends to name the plan, not what is asked
         for rank, doc in enumerate(docs, start=1):
             meta = doc.metadata
             section_ctx = f"{meta.get('section', '')} {meta.get('province', '')}"
@@ -199,6 +204,8 @@ class ExtractiveAnswerer:
                     if len(sentence) < 12:
                         continue
                     cov = self._coverage(terms, sentence, context)
+                    if anchors and not anchors <= set(_tokens(sentence + " " + " ".join(governors))):
+                        cov *= 0.3  # the indicator asked about (PCI, SIPAS, …) is not what this says
                     if analysis.years:
                         cov *= self._year_factor(analysis.years, meta, line_start, sentence, context)
                     fact, fact_cov = self._fact(analysis, sentence, doc, governors, terms, context)
@@ -235,9 +242,11 @@ class ExtractiveAnswerer:
         """Down-weight passages about another target year than the one asked ("đến năm 2025" vs 2030);
         a document that never mentions the year asked cannot answer for it."""
         text = self.texts.get(meta.get("doc_id", ""), "")
-        if text and not any(str(y) in text for y in years):
+        if text and not all(str(y) in text for y in years):
             return 0.0
         stated = [int(y) for y in _TARGET_YEAR.findall(sentence)]
+        if stated and not any(y in years for y in stated):
+            return 0.15  # the sentence itself is about another year
         if not stated:
             pos = int(meta.get("start", 0)) + line_start
             before = text[max(0, pos - 2500):pos]
@@ -247,7 +256,7 @@ class ExtractiveAnswerer:
             return 1.1 if any(y in years for y in stated) else 0.4
         if any(str(y) in sentence + context for y in years) or _year_in_range(years, meta.get("period", "")):
             return 1.0
-        return 0.6
+        return 0.3
 
     # -- answering --------------------------------------------------------------------------------
     def answer(self, analysis: QueryAnalysis, docs: list[Document]) -> Answer:
@@ -435,7 +444,7 @@ def _clause(sentence: str, start: int, end: int) -> str:
     return sentence[lo: hi if hi >= 0 else len(sentence)]
 
 
-_TARGET_YEAR = re.compile(r"(?:đến|tới|trước|trong|cuối|hết|định hướng đến|giai đoạn \d{4}\s*[-–]\s*)\s*(?:năm\s+)?(20\d\d)\b",
+_TARGET_YEAR = re.compile(r"(?:đến|tới|trước|cuối|hết|định hướng đến)\s+(?:năm\s+)?(20\d\d)\b",
                           re.IGNORECASE)
 
 

@@ -153,9 +153,29 @@ def expand_abbreviations(question: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _is_definition(question: str, folded: str) -> bool:
+    """"X là gì" asks for a definition only when X is a term (an abbreviation or a quoted name),
+    not for "Chỉ tiêu … là gì" (a target) or "Nhiệm vụ … là gì" (a list)."""
+    if re.search(r"nghia la|viet tat|duoc hieu|stand for|ten (?:day du|tieng viet)|goi day du|\bdefin", folded):
+        return True
+    from assistant.extract import definition_terms
+
+    m = re.search(r"\bla gi\b|\bwhat is\b|\bwhat are\b", folded)
+    if not m:
+        return False
+    before = folded[: m.start()]
+    if re.search(r"chi tieu|muc tieu|nhiem vu|giai phap|trong tam|noi dung|ket qua|\btarget|\bgoal", before):
+        return False
+    return any(fold(t) in folded for t in definition_terms(question))
+
+
 def detect_intent(question: str) -> str:
     folded = fold(question).strip()
     for intent, pattern in _INTENTS:
+        if intent == "definition":
+            if _is_definition(question, folded):
+                return intent
+            continue
         if pattern.search(folded):
             return intent
     return "general"
