@@ -26,7 +26,3 @@ os.environ.setdefault(
 )
 
 __version__ = "0.1.0"
-
-import logging as _logging  # noqa: E402
-
-_logging.getLogger("bm25s").setLevel(_logging.WARNING)

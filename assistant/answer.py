@@ -12,6 +12,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from langchain_core.documents import Document
@@ -89,7 +90,12 @@ class _Evidence:
 
 def _tokens(text: str) -> list[str]:
     """Folded syllables with the domain's long forms collapsed to their abbreviations."""
-    return canonical_terms(" ".join(strip_diacritics(s) for s in syllables(text))).split()
+    return list(_tokens_cached(text))
+
+
+@lru_cache(maxsize=8192)
+def _tokens_cached(text: str) -> tuple[str, ...]:
+    return tuple(canonical_terms(" ".join(strip_diacritics(s) for s in syllables(text))).split())
 
 
 def content_terms(analysis: QueryAnalysis) -> list[str]:
@@ -162,7 +168,8 @@ class ExtractiveAnswerer:
                 if heading:
                     return heading[-1], None
             ags = extract.agencies(sentence)
-            return (ags[0].text, None) if ags and re.search(r"\b(?:do|giao|qua)\b", sentence) else (None, None)
+            return (ags[0].text, None) if ags and re.search(r"\b(?:do|giao cho|giao)\s+$", sentence[:ags[0].start]) \
+                else (None, None)
         if intent == "target":
             found = [f for f in extract.targets(sentence) if _kind_ok(kind, f.text)]
             if not found:
@@ -288,7 +295,7 @@ class ExtractiveAnswerer:
                     break
                 if e.doc.metadata["doc_id"] in {c.doc.metadata["doc_id"] for c in chosen}:
                     continue
-                close = e.coverage >= best.coverage - 0.12 or analysis.intent == "comparison"
+                close = e.coverage >= max(self.threshold + 0.15, best.coverage - 0.25)
                 if close and (e.fact or analysis.intent in {"general", "list", "yes_no"}):
                     chosen.append(e)
         if analysis.intent in {"list", "general", "yes_no", "target", "deadline"}:
@@ -499,6 +506,16 @@ def _topic(analysis: QueryAnalysis) -> str:
     return f"câu trả lời cho câu hỏi “{q}”"
 
 
+def _topic_after_role(question: str) -> str:
+    """"ai chủ trì cải cách tài chính công ở Lạng Sơn?" -> "cải cách tài chính công" (the user's own words)."""
+    m = re.search(r"(?:chủ trì|phối hợp|phụ trách|tham mưu|chịu trách nhiệm)\s+(?:về\s+|việc\s+)?(.+?)"
+                  r"(?:\s+(?:ở|tại|của|theo|trong|cho)\s+.*)?\s*[?.!]*\s*$", question, re.IGNORECASE)
+    if not m:
+        return ""
+    topic = m.group(1).strip(" ,")
+    return topic if 1 <= len(topic.split()) <= 10 and not re.search(r"\b(?:nào|gì|ai)\b", topic) else ""
+
+
 def _strip_marker(line: str) -> str:
     from assistant.parsing import _match_marker
 
@@ -520,7 +537,8 @@ def _direct(analysis: QueryAnalysis, e: _Evidence, n: int, multi_doc: bool, item
     if fact and intent == "who_leads":
         role = next((r for r in (analysis.roles or []) if r in fold(e.sentence) or r in e.sentence.lower()), None)
         role = role or next((r.text.lower() for r in extract.roles(e.sentence)), "chủ trì")
-        return f"{where}: **{fact}** {role} [{n}]."
+        topic = _topic_after_role(analysis.question)
+        return f"{where}: **{fact}** {role}{' ' + topic if topic else ''} [{n}]."
     if fact and intent in {"target", "deadline", "comparison"} or (fact and _asks_person(analysis)):
         parts = [f"**{p}**" for p in fact.split("; ")]
         return f"{where}: {', '.join(parts)} [{n}]."

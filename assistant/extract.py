@@ -153,11 +153,13 @@ def agency_before_role(sentence: str) -> Found | None:
     if not roles_found or not ags:
         return None
     role = roles_found[0]
-    before = [a for a in ags if a.end <= role.start and role.start - a.end <= 40]
+    before = [a for a in ags if a.end <= role.start and role.start - a.end <= 30
+              and not re.search(r"[;.:]", sentence[a.end:role.start])]
     if before:
         return before[-1]
-    # "… do Sở Nội vụ chủ trì", "giao Sở Nội vụ chủ trì", or "Chủ trì: Sở Nội vụ"
-    after = [a for a in ags if a.start >= role.end and a.start - role.end <= 12]
+    # "Chủ trì: Sở Nội vụ" / "chủ trì là Sở Nội vụ" (not "Chủ trì tham mưu UBND tỉnh …", where the
+    # agency after the verb is whom the work is for)
+    after = [a for a in ags if a.start >= role.end and re.fullmatch(r"\s*(?::|là)\s*", sentence[role.end:a.start])]
     return after[0] if after else None
 
 

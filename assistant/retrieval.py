@@ -29,6 +29,7 @@ from assistant.store import Store, chroma_where, indexed_text
 from assistant.vntext import fold, strip_diacritics, syllables
 
 log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
 
 # Question words that carry no topical signal (folded); dropped from the BM25 query only.
 _QUERY_STOPWORDS = set(
@@ -123,6 +124,8 @@ class HybridIndex:
             self.bm25.index(corpus, show_progress=False)
         self.vocab = set(self.bm25.vocab_dict) if corpus else set()
         self.restorer = DiacriticRestorer(texts)
+        roles = re.compile(r"chủ trì|phối hợp|thường trực|tham mưu|phụ trách|chịu trách nhiệm", re.IGNORECASE)
+        self.role_mask = np.array([bool(roles.search(t)) for t in texts], dtype=bool)
         self.provinces = sorted({m.get("province", "") for m in metas if m.get("province")})
         self.documents = store.documents()
 
@@ -188,7 +191,8 @@ class HybridRetriever(BaseRetriever):
             for rank, d in enumerate(merged, start=1):
                 d.metadata["rank"] = rank
             return merged
-        docs = self._retrieve(analysis, filters, self.k)
+        # who-leads answers often sit in a separate "tổ chức thực hiện" part: look a little wider
+        docs = self._retrieve(analysis, filters, self.k + 4 if analysis.intent == "who_leads" else self.k)
         if analysis.intent == "definition":
             docs += self._definition_chunks(analysis, {d.id for d in docs})
         return docs
@@ -234,7 +238,13 @@ class HybridRetriever(BaseRetriever):
             scores = np.where(in_scope, scores, 0.0)
         order = np.argsort(-scores)[: self.candidates]
         lexical = [self.index.chunks[i].chunk_id for i in order if scores[i] > 0]
-        fused = rrf([[cid for cid, _ in dense], lexical], self.rrf_k)
+        rankings = [[cid for cid, _ in dense], lexical]
+        if analysis.intent == "who_leads":
+            # a third ranking among passages that assign a role (chủ trì, phối hợp, …)
+            role_scores = np.where(self.index.role_mask, scores, 0.0)
+            role_order = np.argsort(-role_scores)[: self.candidates]
+            rankings.append([self.index.chunks[i].chunk_id for i in role_order if role_scores[i] > 0])
+        fused = rrf(rankings, self.rrf_k)
         dense_score = dict(dense)
         ranked = sorted(fused, key=lambda c: -fused[c])[:k]
         docs = []
