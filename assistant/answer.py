@@ -316,7 +316,7 @@ class ExtractiveAnswerer:
             meta = e.doc.metadata
             quote, items = _quote(e), []
             if analysis.intent == "list" or analysis.sub_intent == "list":
-                quote, items = self._list_quote(e)
+                quote, items = self._list_quote(e, content_terms(analysis))
             offset = int(meta.get("start", 0)) + e.line_start + max(0, e.line.find(quote.split("\n")[0]))
             citations.append(Citation(
                 n=len(citations) + 1, chunk_id=meta.get("chunk_id", e.doc.id or ""), doc_id=meta["doc_id"],
@@ -332,8 +332,6 @@ class ExtractiveAnswerer:
             if sentence and sentence not in lead:
                 lead.append(sentence)
         head = "\n".join(f"- {s}" for s in lead) if len(lead) > 1 else lead[0]
-        if analysis.intent == "yes_no" and chosen[0].coverage >= 0.6:
-            head = "Có. " + head
         body = ["", "**Căn cứ:**"]
         for c in citations:
             body.append(f"- [{c.n}] {_doc_label(asdict(c))}, {c.section}: “{c.text}”")
@@ -342,9 +340,22 @@ class ExtractiveAnswerer:
         base.citations = citations
         return base
 
-    def _list_quote(self, e: _Evidence) -> tuple[str, list[str]]:
-        """For list questions: the line with the items it governs (its sub-items in the same chunk) or,
-        for a heading whose items are sub-sections, the titles of those sub-sections."""
+    def _list_quote(self, e: _Evidence, terms: list[str] | None = None) -> tuple[str, list[str]]:
+        """For list questions: the items under the evidence line, or under the heading above it that
+        matches the question best (sub-items in the chunk, or the titles of sub-sections)."""
+        best: tuple[float, str, list[str]] | None = None
+        for head in [e.line, *reversed(e.governors)]:
+            probe = _Evidence(e.doc, head, e.doc.page_content.find(head), head, 0.0, 0.0, "", [])
+            quote, items = self._items_under(probe)
+            if len(items) >= 2:
+                score = self._coverage(terms or [], head, "") if terms else 0.0
+                if best is None or score > best[0] + 0.05:
+                    best = (score, quote, items)
+        if best:
+            return best[1], best[2]
+        return _quote(e), []
+
+    def _items_under(self, e: _Evidence) -> tuple[str, list[str]]:
         lines = _lines_with_governors(e.doc.page_content)
         children = [ln for ln, _, gov in lines if gov and gov[-1] == e.line]
         if children:
@@ -456,8 +467,9 @@ _TARGET_YEAR = re.compile(r"(?:đến|tới|trước|cuối|hết|định hướ
 
 
 def _year_in_range(years: list[int], period: str) -> bool:
-    m = re.search(r"(\d{4})\s*[-–]\s*(\d{4})", period or "")
-    return bool(m) and any(int(m.group(1)) <= y <= int(m.group(2)) for y in years)
+    """Is any asked year inside the document's period ("2021-2025", or a single year "2024")?"""
+    bounds = [int(y) for y in re.findall(r"\d{4}", period or "")]
+    return bool(bounds) and any(min(bounds) <= y <= max(bounds) for y in years)
 
 
 def _asks_person(analysis: QueryAnalysis) -> bool:

@@ -77,15 +77,15 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
                               r"|ten (?:day du|tieng viet)|goi day du")),
     ("who_leads", re.compile(r"\bai\b|co quan nao|don vi nao|\bso nao\b|\bwho\b|\bwhom\b"
                              r"|which (?:agency|department|body|office|unit|authority)|\bdo ai\b|\bboi ai\b")),
+    ("yes_no", re.compile(r"\bco\b.*\bkhong\b\s*(?:a|vay|nhi)?\s*\??$|phai khong|dung khong|\bchua\b\s*\??$"
+                          r"|^(?:is|are|does|do|did|has|have|will|can)\b")),
     ("deadline", re.compile(r"khi nao|bao gio|thoi han|han chot|nam nao|giai doan nao|thoi gian nao|ngay nao"
                             r"|\bwhen\b|deadline|what year|which year|what period|timeline|thoi ky nao|dinh ky")),
     ("list", re.compile(r"gom nhung|bao gom|nhung (?:nhom|nhiem vu|giai phap|linh vuc|noi dung|muc tieu|chi tieu|chi so"
                         r"|van ban|nghi quyet|gi)|cac nhom|liet ke|may nhom|nhom nhiem vu|nhom giai phap|\bwhat are\b"
-                        r"|\blist\b|which tasks|which (?:indices|areas|groups)|\bnhung\b.*\bnao\b|trong tam")),
+                        r"|\blist\b|which tasks|which (?:indices|areas|groups)|\bnhung\b.*\bnao\b")),
     ("target", re.compile(r"bao nhieu|phan tram|ty le|xep hang|thu hang|thu may|muc nao|\bhow (?:many|much)"
                           r"|percent|what share|what proportion|\btarget|\brank|%")),
-    ("yes_no", re.compile(r"\bco\b.*\bkhong\b\s*(?:a|vay|nhi)?\s*\??$|phai khong|dung khong|\bchua\b\s*\??$"
-                          r"|^(?:is|are|does|do|did|has|have|will|can)\b")),
     ("who_leads", re.compile(r"phu trach|chu tri|phoi hop|thuong truc|tham muu|chiu trach nhiem|responsib|in charge"
                              r"|\blead|coordinat|standing")),
     ("target", re.compile(r"chi tieu|muc tieu|\bdat\b|muc do hai long|toi thieu|\bgoal|\bshare\b|\brate\b")),
@@ -171,6 +171,8 @@ def _is_definition(question: str, folded: str) -> bool:
 
 def detect_intent(question: str) -> str:
     folded = fold(question).strip()
+    if re.search(r"\bnhung ai\b|\bcac ai\b", folded):
+        return "list"  # "những ai" asks for the parties involved, not for one lead agency
     for intent, pattern in _INTENTS:
         if intent == "definition":
             if _is_definition(question, folded):
