@@ -1,0 +1,151 @@
+"""The extractive answerer on hand-made sections: each question type, abstention, citations."""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.documents import Document
+
+from assistant.answer import ABSTAIN_PREFIX, ExtractiveAnswerer, build_idf
+from assistant.query import analyse
+
+
+def _doc(doc_id: str, province: str, so_hieu: str, section: str, text: str, start: int = 0) -> Document:
+    return Document(
+        id=f"{doc_id}:{section}",
+        page_content=text,
+        metadata={"doc_id": doc_id, "chunk_id": f"{doc_id}:{section}", "title": f"Kế hoạch CCHC tỉnh {province}",
+                  "so_hieu": so_hieu, "province": province, "doc_type": "Kế hoạch", "section": section,
+                  "period": "2021-2025", "year": 2021, "start": start},
+    )
+
+
+LS_FINANCE = _doc("ls", "Lạng Sơn", "249/KH-UBND", "V › 6. Sở Tài chính › 6.1",
+                  "6. Sở Tài chính\n6.1. Chủ trì tham mưu, đề xuất Ủy ban nhân dân tỉnh thực hiện các nhiệm vụ "
+                  "về cải cách tài chính công.", start=1000)
+QN_FINANCE = _doc("qn", "Quảng Ngãi", "534/QĐ-UBND", "II › 2 › e) Đối với lĩnh vực cải cách tài chính công",
+                  "e) Đối với lĩnh vực cải cách tài chính công\n- Sở Tài chính chủ trì, phối hợp với các cơ quan "
+                  "liên quan:\n+ Rà soát, đề xuất tăng dần tỷ lệ đơn vị sự nghiệp công lập tự đảm bảo chi thường "
+                  "xuyên.")
+LS_TARGET = _doc("ls", "Lạng Sơn", "249/KH-UBND", "II › 1 › 1.2",
+                 "1.2. Kết thúc giai đoạn, Chỉ số CCHC (PAR INDEX) của tỉnh đạt từ 85% trở lên; Chỉ số hài lòng "
+                 "của người dân, tổ chức đối với sự phục vụ của cơ quan hành chính Nhà nước (SIPAS) đạt tối "
+                 "thiểu 90%.", start=2000)
+QN_RANK = _doc("qn", "Quảng Ngãi", "534/QĐ-UBND", "I › 1. Mục đích › c)",
+               "c) Phấn đấu đến năm 2025, Chỉ số PAR INDEX, Chỉ số PAPI của tỉnh xếp thứ hạng từ 25 - 30/63 tỉnh, "
+               "thành phố trực thuộc Trung ương.")
+BT_GROUPS = _doc("bt", "Bình Thuận", "4912/KH-UBND", "Phần mở đầu",
+                 "Tại Kế hoạch, Ủy ban nhân dân tỉnh đã đề ra 07 nhóm nhiệm vụ cụ thể trong thực hiện cải cách "
+                 "hành chính, gồm: Cải cách thể chế; Cải cách thủ tục hành chính; Cải cách tài chính công.")
+LIST_DOC = _doc("ls", "Lạng Sơn", "249/KH-UBND", "III › 7",
+                "7. Các nhiệm vụ về chính quyền số\n- Phát triển hạ tầng số;\n- Phát triển dữ liệu số;\n"
+                "- Phát triển nền tảng số.")
+DEFINITION = _doc("qn", "Quảng Ngãi", "534/QĐ-UBND", "Điều 1.",
+                  "Điều 1. Ban hành kèm theo Quyết định này Kế hoạch nâng cao Chỉ số cải cách hành chính (PAR "
+                  "INDEX), Chỉ số Hiệu quả quản trị và hành chính công (PAPI) cấp tỉnh giai đoạn 2022 - 2025.")
+ALL = [LS_FINANCE, QN_FINANCE, LS_TARGET, QN_RANK, BT_GROUPS, LIST_DOC, DEFINITION]
+
+
+@pytest.fixture(scope="module")
+def answerer() -> ExtractiveAnswerer:
+    provinces = ["Bình Thuận", "Lạng Sơn", "Quảng Ngãi"]
+    outline = {"ls": [d.metadata["section"] for d in ALL if d.metadata["doc_id"] == "ls"]}
+    return ExtractiveAnswerer(build_idf([d.page_content for d in ALL]), threshold=0.2, provinces=provinces,
+                              outline=outline)
+
+
+def _ask(answerer: ExtractiveAnswerer, question: str, docs: list[Document]):
+    return answerer.answer(analyse(question), docs)
+
+
+def test_who_leads_across_documents_cites_both(answerer: ExtractiveAnswerer) -> None:
+    result = _ask(answerer, "ai chủ trì cải cách tài chính công?", [LS_FINANCE, QN_FINANCE, LS_TARGET])
+    assert not result.abstained
+    first = result.answer.split("\n\n")[0]
+    assert first.count("**Sở Tài chính**") == 2
+    assert {c.doc_id for c in result.citations} == {"ls", "qn"}
+    assert "[1]" in first and "[2]" in first
+
+
+def test_who_leads_uses_the_heading_the_task_sits_under(answerer: ExtractiveAnswerer) -> None:
+    result = _ask(answerer, "Ở Lạng Sơn ai chủ trì cải cách tài chính công?", [LS_FINANCE])
+    assert result.answer.startswith("Lạng Sơn (Kế hoạch 249/KH-UBND): **Sở Tài chính** chủ trì")
+
+
+def test_target_keeps_its_qualifier_and_picks_the_indicator_asked(answerer: ExtractiveAnswerer) -> None:
+    result = _ask(answerer, "Chỉ số hài lòng SIPAS của Lạng Sơn phải đạt bao nhiêu?", [LS_TARGET])
+    first = result.answer.split("\n")[0]
+    assert "**đạt tối thiểu 90%**" in first
+    assert "85%" not in first
+    par = _ask(answerer, "PAR INDEX của Lạng Sơn đạt bao nhiêu phần trăm?", [LS_TARGET])
+    assert "**đạt từ 85% trở lên**" in par.answer.split("\n")[0]
+
+
+def test_rank_target(answerer: ExtractiveAnswerer) -> None:
+    result = _ask(answerer, "Quảng Ngãi phấn đấu PAR INDEX xếp thứ hạng bao nhiêu đến năm 2025?", [QN_RANK])
+    assert "25 - 30/63" in result.answer.split("\n")[0]
+
+
+def test_rank_question_is_not_answered_with_a_percentage(answerer: ExtractiveAnswerer) -> None:
+    result = _ask(answerer, "Lạng Sơn phấn đấu PAR INDEX xếp thứ hạng bao nhiêu?", [LS_TARGET])
+    assert result.abstained
+
+
+def test_deadline(answerer: ExtractiveAnswerer) -> None:
+    result = _ask(answerer, "Quảng Ngãi đặt mục tiêu xếp hạng PAR INDEX đến năm nào?", [QN_RANK])
+    assert "**đến năm 2025**" in result.answer
+
+
+def test_list_from_an_inline_enumeration(answerer: ExtractiveAnswerer) -> None:
+    result = _ask(answerer, "Bình Thuận đề ra những nhóm nhiệm vụ nào?", [BT_GROUPS])
+    assert "Cải cách thể chế" in result.answer and "Cải cách tài chính công" in result.answer
+
+
+def test_list_from_sub_items(answerer: ExtractiveAnswerer) -> None:
+    result = _ask(answerer, "Lạng Sơn có những nhiệm vụ nào về chính quyền số?", [LIST_DOC])
+    first = result.answer.split("\n")[0]
+    assert "gồm 3 nội dung" in first
+    assert "Phát triển dữ liệu số" in first
+
+
+def test_definition(answerer: ExtractiveAnswerer) -> None:
+    result = _ask(answerer, "PAPI là gì?", [DEFINITION])
+    assert result.answer.startswith("**PAPI** là Chỉ số Hiệu quả quản trị và hành chính công")
+
+
+def test_abstains_for_a_province_without_documents(answerer: ExtractiveAnswerer) -> None:
+    result = _ask(answerer, "Chỉ tiêu PAR INDEX của Hà Giang đến 2025 là bao nhiêu?", ALL)
+    assert result.abstained
+    assert result.answer.startswith(ABSTAIN_PREFIX)
+    assert "Hà Giang" in result.answer
+    assert result.related  # closest sections are offered
+
+
+def test_abstains_when_the_fact_kind_is_missing(answerer: ExtractiveAnswerer) -> None:
+    result = _ask(answerer, "Tổng kinh phí thực hiện kế hoạch CCHC của Lạng Sơn là bao nhiêu tỷ đồng?",
+                  [LS_FINANCE, LS_TARGET, LIST_DOC])
+    assert result.abstained
+
+
+def test_abstains_for_a_year_the_document_never_mentions(answerer: ExtractiveAnswerer) -> None:
+    answerer.texts = {"ls": LS_TARGET.page_content}
+    try:
+        result = _ask(answerer, "Mục tiêu PAR INDEX của Lạng Sơn đến năm 2035 là bao nhiêu?", [LS_TARGET])
+    finally:
+        answerer.texts = {}
+    assert result.abstained
+
+
+def test_every_citation_quotes_its_section_exactly(answerer: ExtractiveAnswerer) -> None:
+    questions = ["ai chủ trì cải cách tài chính công?", "Chỉ số hài lòng SIPAS của Lạng Sơn phải đạt bao nhiêu?",
+                 "Bình Thuận đề ra những nhóm nhiệm vụ nào?", "PAPI là gì?"]
+    by_chunk = {d.metadata["chunk_id"]: d for d in ALL}
+    for q in questions:
+        result = _ask(answerer, q, ALL)
+        assert result.citations, q
+        markers = {int(n) for n in __import__("re").findall(r"\[(\d+)\]", result.answer)}
+        assert markers == {c.n for c in result.citations}, q
+        for c in result.citations:
+            doc = by_chunk[c.chunk_id]
+            for line in c.text.split("\n"):
+                assert line in doc.page_content, (q, line)
+            assert f"“{c.text}”" in result.answer
