@@ -81,9 +81,7 @@ def agencies(text: str) -> list[Found]:
     out = []
     for f in _all(_AGENCY, text, 1):
         name = re.sub(r"\s+", " ", f.text).strip(" ,;")
-        if name[:1].isupper():  # "các sở, ban, ngành" is the only lower-case form we keep
-            out.append(Found(name, f.start, f.start + len(name)))
-        elif name.startswith("các sở"):
+        if name[:1].isupper() or name.startswith("các sở"):  # "các sở, ban, ngành" is the only lower-case form we keep
             out.append(Found(name, f.start, f.start + len(name)))
     return out
 
@@ -143,7 +141,11 @@ def definition_terms(question: str) -> list[str]:
     """Terms a definition question is about: quoted terms and upper-case abbreviations."""
     quoted = re.findall(r"[“\"]([^”\"]{2,60})[”\"]", question)
     abbrs = re.findall(r"\b(PAR\s+(?:INDEX|Index)|[A-ZĐ][A-ZĐ0-9]{2,})\b", question)
-    return list(dict.fromkeys([*quoted, *[re.sub(r"\s+", " ", a).upper() for a in abbrs]]))
+    from assistant.gazetteer import ABBREVIATIONS
+
+    # the domain's known abbreviations also when typed in lower case ("papi la gi")
+    known = [a for a in ABBREVIATIONS if re.search(rf"(?<!\w){re.escape(a.lower())}(?!\w)", question.lower())]
+    return list(dict.fromkeys([*quoted, *[re.sub(r"\s+", " ", a).upper() for a in abbrs], *known]))
 
 
 def agency_before_role(sentence: str) -> Found | None:

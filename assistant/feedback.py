@@ -15,7 +15,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, is_dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -139,10 +139,8 @@ class FeedbackStore:
             conn.row_factory = sqlite3.Row
             out = [dict(r) for r in conn.execute(f"SELECT {', '.join(COLUMNS)} FROM feedback ORDER BY id")]
         for r in out:
-            try:
+            with suppress(json.JSONDecodeError):
                 r["citations"] = json.loads(r["citations"] or "[]")
-            except json.JSONDecodeError:
-                pass
         return out
 
     def count(self) -> int:

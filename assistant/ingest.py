@@ -97,6 +97,10 @@ def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, prog
     report = IngestReport()
     if rebuild and settings.store.exists():
         shutil.rmtree(settings.store)
+        # chromadb caches one client per path: forget it, or it keeps writing to the deleted database
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
     store = open_store(settings)
     files, report.failed = discover(paths)
     catalogs: dict[Path, dict[str, dict[str, str]]] = {}

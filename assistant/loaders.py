@@ -70,8 +70,9 @@ def _docx_text(path: Path) -> str:
         raise LoadError(f"{path.name}: not a readable .docx file ({exc})") from exc
     paragraphs = []
     for para in re.findall(r"<w:p[ >].*?</w:p>", xml, flags=re.DOTALL):
-        runs = re.findall(r"<w:t(?: [^>]*)?>(.*?)</w:t>", para, flags=re.DOTALL)
-        paragraphs.append(html.unescape("".join(runs)))
+        # text runs, with tabs and line breaks kept as spaces / new lines so words are not glued
+        pieces = re.findall(r"<w:t(?: [^>]*)?>(.*?)</w:t>|<w:(tab)/>|<w:(br|cr)/>", para, flags=re.DOTALL)
+        paragraphs.append(html.unescape("".join(t if t else " " if tab else "\n" for t, tab, br in pieces)))
     return "\n".join(paragraphs)
 
 

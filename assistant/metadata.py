@@ -102,6 +102,10 @@ def extract_metadata(text: str, path: Path) -> dict[str, str]:
     out["doc_type"] = doc_type
     provinces = find_provinces(re.sub(r"\s+", " ", head[:1500]))
     national = "CHÍNH PHỦ" in head[:400].upper() and "TỈNH" not in head[:400].upper()
+    # the issuing province: "UBND TỈNH X" / "X, ngày … tháng …" in the header, wherever the header starts
+    m = re.search(r"(?:TỈNH|Tỉnh)\s+([^\n|,;]{3,30}?)\s*(?:\n|\||-{3,}|$)|\n\s*\*?([^\n|,*]{3,30}),\s*ngày\s+\d", head)
+    named = find_provinces(m.group(1) or m.group(2)) if m else []
+    provinces = named or provinces
     out["province"] = provinces[0] if provinces and not national else ""
     m = _ISSUER.search(head)
     issuer = m.group(1).title() if m else ""

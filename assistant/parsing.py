@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from assistant.vntext import nfc
 
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 
 # --------------------------------------------------------------------------------------------
 # Cleaning: from raw text to logical lines
@@ -41,7 +41,9 @@ _RULE_RUN = re.compile(r"_{3,}|-{4,}|={3,}")
 _DEBRIS = re.compile(r"^[\s\-_=*~•.·–—]*$")
 _BAR_ONLY = re.compile(r"^[\s\-_=*~|]*\|[\s\-_=*~|]*$")
 _TERMINAL = re.compile(r"[.;:!?…]['\"”’)\]]*$|\./\.$")
-_LOWER_START = re.compile(r"^[a-zà-ỹđ]")
+def _lower_start(line: str) -> bool:
+    """Starts with a lower-case letter (Vietnamese capitals such as Đ, Ủ, Ở are upper case)."""
+    return line[:1].islower()
 
 # Line-start markers of structure; a wrapped continuation line never starts with one of these.
 _ROMAN = r"[IVX]{1,6}"
@@ -103,7 +105,7 @@ def is_hard_wrapped(lines: list[str]) -> bool:
         if not a or not b:
             continue
         pairs += 1
-        if not _TERMINAL.search(a) and _LOWER_START.match(b) and not starts_with_marker(b):
+        if not _TERMINAL.search(a) and _lower_start(b) and not starts_with_marker(b):
             continued += 1
     return pairs > 0 and continued / pairs > 0.12
 
@@ -119,7 +121,7 @@ def _join_paragraph(lines: list[str], hard_wrapped: bool) -> list[str]:
         if out:
             prev = out[-1]
             marker_line = starts_with_marker(line)
-            lower_cont = _LOWER_START.match(line) and not marker_line
+            lower_cont = _lower_start(line) and not marker_line
             wrap_cont = hard_wrapped and not _TERMINAL.search(prev) and not marker_line
             if wrap_cont and not lower_cont and _heading_marker(prev) and len(prev) <= 60:
                 # "1. Nhiệm vụ chung" + "Các sở, …": a short heading is complete unless it is an
@@ -183,7 +185,7 @@ def clean_lines(raw: str) -> list[str]:
             logical.extend(joined_cells[0])
         else:
             # A table row: cells side by side; multi-paragraph cells keep their own lines.
-            flat = [" ".join(c) if len(c) > 1 and not any(starts_with_marker(x) for x in c[1:]) else None
+            flat = [" ".join(c) if not any(starts_with_marker(x) for x in c[1:]) else None
                     for c in joined_cells]
             if all(f is not None for f in flat):
                 logical.append(" | ".join(f for f in flat if f is not None))

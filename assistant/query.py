@@ -63,7 +63,8 @@ GLOSSARY: list[tuple[str, str]] = [
 ]
 _GLOSSARY = [(re.compile(rf"\b(?:{pat})\b", re.IGNORECASE), vi) for pat, vi in GLOSSARY]
 _ENGLISH_WORDS = re.compile(
-    r"\b(the|what|who|which|when|how|is|are|does|do|of|in|for|by|and|target|plan|reform|province|leads?)\b",
+    r"\b(the|what|who|which|when|how|is|are|does|do|of|in|for|by|and|target|plan|reform|province|leads?|must"
+    r"|should|will|can|shall|with|from|at|on|be|has|have|their|its|this|that|there|any|many|much)\b",
     re.IGNORECASE,
 )
 
@@ -126,7 +127,7 @@ def is_english(question: str) -> bool:
     """English words dominate (Vietnamese place names inside an English question are fine)."""
     words = question.split()
     accented = sum(1 for w in words if has_diacritics(w))
-    return len(words) >= 3 and accented <= len(words) // 3 and len(_ENGLISH_WORDS.findall(question)) >= 2
+    return len(words) >= 3 and accented <= len(words) // 2 and len(_ENGLISH_WORDS.findall(question)) >= 2
 
 
 def translate_terms(question: str) -> list[str]:

@@ -33,12 +33,21 @@ SOURCE_KINDS = {
 }
 
 # Question words that say what kind of question it is, not what it is about; never highlighted.
-_QUESTION_WORDS = set(
+_QUESTION_WORDS_TEXT = (
     "ai gì nào bao nhiêu là có không của cho em hỏi mình muốn biết với được những các và thì sao thế như ra "
     "ở tại trong theo về phải đúng chưa bạn ơi ạ nhé vậy này đó ấy khi giờ còn hay hoặc đâu mấy vào hãy "
     "xin cảm ơn vui lòng tôi chúng ta nêu kể liệt kê so sánh "
-    "what who which when where how is are was the of in for by and does do to a an whats".split()
+    "what who which when where how is are was the of in for by and does do to a an whats"
 )
+_QUESTION_WORDS = set(_QUESTION_WORDS_TEXT.split())
+# For questions typed without accents: only folded forms that are not also common content syllables
+# ("tai" is tại and tài, "co" có and cơ, "ke" kể and kế, "so" so and số, "ban" bạn and bản …).
+_ACCENTLESS_QUESTION_WORDS_TEXT = (
+    "ai gi nao bao nhieu la khong cua em hoi minh muon biet voi duoc nhung cac va thi sao o trong theo chua oi "
+    "a nhe vay nay ay khi con hoac dau may hay xin toi "
+    "what who which when where how is are was the of in for by and does do to an whats"
+)
+_ACCENTLESS_QUESTION_WORDS = set(_ACCENTLESS_QUESTION_WORDS_TEXT.split())
 _WORD = re.compile(r"\w+", re.UNICODE)
 _REF = re.compile(r"\[(\d{1,3})\]")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -174,8 +183,7 @@ def _question_terms(question: str) -> tuple[set[str], bool]:
     words = [w.lower() for w in _WORD.findall(question or "")]
     accentless = not has_diacritics(question or "")
     if accentless:
-        stop = {fold(w) for w in _QUESTION_WORDS}
-        return {fold(w) for w in words if fold(w) not in stop}, True
+        return {fold(w) for w in words if fold(w) not in _ACCENTLESS_QUESTION_WORDS}, True
     return {w for w in words if w not in _QUESTION_WORDS}, False
 
 
@@ -321,11 +329,9 @@ def doc_label(meta: Mapping[str, Any]) -> str:
 def _section_details(section: SectionText | None, facts: Sequence[str]) -> str:
     if section is None or not section.text:
         return ""
-    spans: list[Span] = []
+    spans: list[Span] = fact_spans(section.text, facts)
     if section.quote_start >= 0:
         spans.append((section.quote_start, section.quote_end, "cchc-quote"))
-        spans += [(s + section.quote_start, e + section.quote_start, c) for s, e, c in
-                  fact_spans(section.text[section.quote_start:section.quote_end], facts)]
     body = highlight(section.text, spans)
     if section.truncated_before:
         body = "… " + body
@@ -403,6 +409,8 @@ def answer_head_html(answer: Mapping[str, Any] | Any) -> str:
     a = as_dict(answer)
     head, _ = split_answer(str(a.get("answer", "")))
     parts = []
+    if a.get("scope"):
+        parts.append(f'<p class="cchc-scope">Chỉ tìm trong: {esc(a["scope"])}</p>')
     if a.get("rewritten_question"):
         parts.append(f'<p class="cchc-rewritten">Câu hỏi được hiểu là: “{esc(a["rewritten_question"])}”</p>')
     if a.get("abstained"):
@@ -437,9 +445,10 @@ def notice_html(message: str, kind: str = "warn") -> str:
     or an inline notice."""
     if not message:
         return ""
-    icon = {"warn": "⚠️", "error": "⛔", "info": "ℹ️"}.get(kind, "")
+    label = {"warn": "Lưu ý:", "error": "Lỗi:"}.get(kind, "")
+    prefix = f"<strong>{label}</strong> " if label else ""
     return (f'<div class="cchc-notice cchc-notice-{esc(kind)}" role="alert">'
-            f'<span aria-hidden="true">{icon}</span> {_lines_to_html(esc(message))}</div>')
+            f"{prefix}{_lines_to_html(esc(message))}</div>")
 
 
 def pending_html() -> str:
@@ -508,26 +517,28 @@ def _date_vi(iso: str) -> str:
 
 
 def documents_html(documents: Mapping[str, Mapping[str, Any]]) -> str:
-    """The indexed documents with their metadata and chunk counts."""
+    """The indexed documents with their metadata and chunk counts: a table on wide screens, one card
+    per document on phones (each cell carries its column name in ``data-label``)."""
     docs = sorted(documents.items(), key=lambda kv: (str(kv[1].get("province", "")), kv[0]))
     provinces = {str(d.get("province", "")) for _, d in docs if d.get("province")}
     chunks = sum(int(d.get("chunks", 0) or 0) for _, d in docs)
-    cards = []
+    head = ("<thead><tr><th>Văn bản</th><th>Tỉnh</th><th>Ngày ban hành</th><th>Giai đoạn</th><th>Nguồn</th>"
+            '<th class="cchc-num">Số đoạn</th></tr></thead>')
+    rows = []
     for doc_id, d in docs:
-        rows = [
-            ("Tỉnh", d.get("province", "")),
-            ("Loại văn bản", d.get("doc_type", "")),
-            ("Số hiệu", d.get("so_hieu", "") or "—"),
-            ("Cơ quan ban hành", d.get("issuer", "")),
-            ("Ngày ban hành", _date_vi(str(d.get("date_issued", ""))) or "—"),
-            ("Giai đoạn", d.get("period", "")),
-            ("Nguồn", SOURCE_KINDS.get(str(d.get("source_kind", "")), d.get("source_kind", ""))),
-            ("Số đoạn đã lập chỉ mục", d.get("chunks", 0)),
-            ("Mã tài liệu", doc_id),
-        ]
-        body = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows if v not in (None, ""))
-        cards.append(f'<div class="cchc-doc" data-doc="{esc(doc_id)}"><div class="cchc-doc-title">'
-                     f'{esc(d.get("title", doc_id))}</div><dl>{body}</dl></div>')
+        kind = " ".join(str(x) for x in (d.get("doc_type", ""), d.get("so_hieu", "")) if x)
+        issuer = str(d.get("issuer", "") or "")
+        sub = " · ".join(x for x in (kind, issuer) if x)
+        source = SOURCE_KINDS.get(str(d.get("source_kind", "")), str(d.get("source_kind", "")))
+        rows.append(
+            f'<tr data-doc="{esc(doc_id)}">'
+            f'<td data-label="Văn bản"><div class="cchc-doc-title">{esc(d.get("title", doc_id))}</div>'
+            f'<div class="cchc-muted">{esc(sub)}</div><div class="cchc-muted">Mã: <code>{esc(doc_id)}</code></div></td>'
+            f'<td data-label="Tỉnh">{esc(d.get("province", ""))}</td>'
+            f'<td data-label="Ngày ban hành">{esc(_date_vi(str(d.get("date_issued", ""))) or "—")}</td>'
+            f'<td data-label="Giai đoạn">{esc(d.get("period", "") or "—")}</td>'
+            f'<td data-label="Nguồn">{esc(source)}</td>'
+            f'<td data-label="Số đoạn" class="cchc-num">{esc(d.get("chunks", 0))}</td></tr>')
     summary = (f"<p><strong>{len(docs)}</strong> văn bản của <strong>{len(provinces)}</strong> tỉnh, "
                f"<strong>{chunks}</strong> đoạn đã được lập chỉ mục.</p>")
-    return f'<div class="cchc-docs">{summary}{"".join(cards)}</div>'
+    return f'<div class="cchc-docs">{summary}<table class="cchc-doc-table">{head}<tbody>{"".join(rows)}</tbody></table></div>'

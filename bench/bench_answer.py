@@ -1,0 +1,163 @@
+"""Answer benchmark: cold start in a fresh subprocess, warm latency over the gold questions, peak RSS.
+
+    .venv/bin/python bench/bench_answer.py [--store DIR] [--questions FILE] [--json]
+
+* cold start: a new Python process imports the assistant, builds the pipeline (opens the store,
+  loads the embedding model, builds the BM25 index) and answers the first gold question. Reported
+  as the in-process time (build + first answer) and as the process wall time seen by the parent
+  (which adds interpreter start-up and imports). The OS file cache is warm, so this is the cold
+  start of a service restart, not of a freshly booted machine.
+* warm: in this process, after one warm-up question, every gold question once through
+  ``assistant.cli.answer_records`` (the ``ask --jsonl`` code path); p50 / p95 / mean / max of
+  ``latency_ms``.
+* peak RSS: ``ru_maxrss`` of the child (cold) and of this process (warm).
+
+Torch uses ``settings.torch_threads`` (2) threads, set by the pipeline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_QUESTIONS = ROOT / "evals" / "gold.jsonl"
+
+
+#: 1-minute load average when the benchmark started: other work on the machine skews the numbers.
+LOAD_BEFORE = os.getloadavg()[0]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def percentile(values: list[float], q: float) -> float:
+    vals = sorted(values)
+    pos = (len(vals) - 1) * q / 100.0
+    lo, hi = int(pos), min(int(pos) + 1, len(vals) - 1)
+    return vals[lo] + (vals[hi] - vals[lo]) * (pos - lo)
+
+
+def read_questions(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def cold_child(store: str | None, questions: Path) -> None:
+    """Runs in the subprocess: build the pipeline, answer the first question, print JSON."""
+    t0 = time.perf_counter()
+    from assistant.cli import answer_record
+    from assistant.config import get_settings
+    from assistant.pipeline import get_pipeline
+
+    t_import = time.perf_counter()
+    pipeline = get_pipeline(get_settings(store=store))
+    t_build = time.perf_counter()
+    record = read_questions(questions)[0]
+    out = answer_record(pipeline, record)
+    t_answer = time.perf_counter()
+    print(json.dumps({
+        "import_s": t_import - t0,
+        "build_s": t_build - t_import,
+        "first_answer_s": t_answer - t_build,
+        "build_and_first_answer_s": t_answer - t_import,
+        "first_id": record.get("id"),
+        "abstained": out["abstained"],
+        "peak_rss_mb": peak_rss_mb(),
+    }))
+
+
+def run_cold(store: str | None, questions: Path) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--cold-child", "--questions", str(questions)]
+    if store:
+        cmd += ["--store", store]
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"cold-start child failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    data["process_wall_s"] = wall
+    return data
+
+
+def run_warm(store: str | None, questions: Path) -> dict:
+    from assistant.cli import answer_record, answer_records
+    from assistant.config import get_settings
+    from assistant.pipeline import get_pipeline
+
+    records = read_questions(questions)
+    pipeline = get_pipeline(get_settings(store=store))
+    answer_record(pipeline, records[0])  # warm-up
+    started = time.perf_counter()
+    latencies = [out["latency_ms"] for out in answer_records(pipeline, records)]
+    total = time.perf_counter() - started
+    import torch
+
+    return {
+        "questions": len(latencies),
+        "p50_ms": percentile(latencies, 50),
+        "p95_ms": percentile(latencies, 95),
+        "mean_ms": statistics.fmean(latencies),
+        "max_ms": max(latencies),
+        "total_s": total,
+        "questions_per_s": len(latencies) / total,
+        "peak_rss_mb": peak_rss_mb(),
+        "torch_threads": torch.get_num_threads(),
+        "cpus": os.cpu_count(),
+        "load_before": LOAD_BEFORE,
+        "load_after": os.getloadavg()[0],
+    }
+
+
+def table(rows: list[tuple[str, str]]) -> str:
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", help="store folder (default: vectorstore/ or $ASSISTANT_STORE)")
+    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="gold-schema JSONL")
+    parser.add_argument("--json", action="store_true", help="also print the numbers as one JSON line")
+    parser.add_argument("--cold-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    if args.cold_child:
+        cold_child(args.store, args.questions)
+        return 0
+
+    cold = run_cold(args.store, args.questions)
+    warm = run_warm(args.store, args.questions)
+    print(table([
+        ("cold: build pipeline + first answer", f"{cold['build_and_first_answer_s']:.2f} s "
+                                                f"(build {cold['build_s']:.2f} s, answer {cold['first_answer_s']:.2f} s)"),
+        ("cold: imports", f"{cold['import_s']:.2f} s"),
+        ("cold: process wall time", f"{cold['process_wall_s']:.2f} s"),
+        ("cold: peak RSS", f"{cold['peak_rss_mb']:.0f} MB"),
+        ("warm: questions", str(warm["questions"])),
+        ("warm: latency p50 / p95", f"{warm['p50_ms']:.0f} / {warm['p95_ms']:.0f} ms"),
+        ("warm: latency mean / max", f"{warm['mean_ms']:.0f} / {warm['max_ms']:.0f} ms"),
+        ("warm: throughput", f"{warm['questions_per_s']:.1f} questions/s"),
+        ("warm: peak RSS", f"{warm['peak_rss_mb']:.0f} MB"),
+        ("load average before / after", f"{LOAD_BEFORE:.2f} / {os.getloadavg()[0]:.2f}"),
+        ("torch threads / CPUs", f"{warm['torch_threads']} / {warm['cpus']}"),
+    ]))
+    if args.json:
+        print(json.dumps({"cold": cold, "warm": warm}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
