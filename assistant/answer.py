@@ -40,7 +40,7 @@ _FRAME_PHRASES = [
 # Folded single syllables that are function words in every reading (not "thể"/"the", "đó"/"do", "tổ"/"to").
 _FRAME_WORDS = set(
     "ai nao gi la co khong cua cho em hoi minh muon biet voi duoc nhung cac va thi sao nhu ra o tai trong theo "
-    "ve phai dung chua oi nhe vay nay ay khi gio tinh nam den dat gom may xiu".split()
+    "ve phai dung chua oi nhe vay nay ay khi gio tinh nam den toi dat gom may xiu".split()
 )
 
 @dataclass
@@ -105,7 +105,9 @@ def content_terms(analysis: QueryAnalysis) -> list[str]:
     text = " ".join(_tokens(source))
     for phrase in _FRAME_PHRASES:
         text = re.sub(rf"(?<!\w){phrase}(?!\w)", " | ", text)
-    terms = [t for t in text.split() if t != "|" and t not in _FRAME_WORDS and t not in place and not t.isdigit()]
+    years = {str(y) for y in analysis.years}
+    terms = [t for t in text.split() if t != "|" and t not in _FRAME_WORDS and t not in place and t not in years
+             and not (t.isdigit() and len(t) > 2)]
     return list(dict.fromkeys(terms))
 
 
@@ -317,11 +319,14 @@ class ExtractiveAnswerer:
             quote, items = _quote(e), []
             if analysis.intent == "list" or analysis.sub_intent == "list":
                 quote, items = self._list_quote(e, content_terms(analysis))
-            offset = int(meta.get("start", 0)) + e.line_start + max(0, e.line.find(quote.split("\n")[0]))
+            elif e.fact and "|" not in e.fact and e.fact.split("; ")[0] not in quote:
+                quote = _with_label_line(e, quote)  # the "- Sở X chủ trì …:" line the fact came from
+            lo, hi = _locate(e.doc.page_content, quote, e.line_start)
+            base_offset = int(meta.get("start", 0))
             citations.append(Citation(
                 n=len(citations) + 1, chunk_id=meta.get("chunk_id", e.doc.id or ""), doc_id=meta["doc_id"],
                 title=meta.get("title", ""), so_hieu=meta.get("so_hieu", ""), province=meta.get("province", ""),
-                section=meta.get("section", ""), text=quote, start=offset, end=offset + len(quote)))
+                section=meta.get("section", ""), text=quote, start=base_offset + lo, end=base_offset + hi))
             by_line[key] = citations[-1].n
             items_for[citations[-1].n] = items
         lead: list[str] = []
@@ -526,6 +531,33 @@ def _topic_after_role(question: str) -> str:
         return ""
     topic = m.group(1).strip(" ,")
     return topic if 1 <= len(topic.split()) <= 10 and not re.search(r"\b(?:nào|gì|ai)\b", topic) else ""
+
+
+def _with_label_line(e: _Evidence, quote: str, limit: int = 1500) -> str:
+    """Extend the quote back to the nearest line above it that holds the fact (an agency heading or a
+    "- Sở Tài chính chủ trì …:" label), as one contiguous passage of the chunk."""
+    text = e.doc.page_content
+    fact = (e.fact or "").split("; ")[0]
+    label = text.rfind(fact, 0, e.line_start)
+    if label < 0:
+        return quote
+    start = text.rfind("\n", 0, label) + 1
+    end = e.line_start + len(e.line)
+    if end - start > limit:
+        return quote
+    return text[start:end].strip()
+
+
+def _locate(text: str, quote: str, near: int) -> tuple[int, int]:
+    """(start, end) of the quote in its chunk: exact when contiguous, else first to last line."""
+    lines = quote.split("\n")
+    first = text.rfind(lines[0], 0, near + len(lines[0]) + 1)
+    if first < 0:
+        first = max(0, text.find(lines[0]))
+    if text.startswith(quote, first):
+        return first, first + len(quote)
+    last = text.find(lines[-1], first)
+    return first, (last + len(lines[-1])) if last >= 0 else first + len(lines[0])
 
 
 def _strip_marker(line: str) -> str:

@@ -78,12 +78,23 @@ def canonical_province(name: str) -> str | None:
     return found[0] if found else None
 
 
+# Everyday words people type for the documents' terms (folded; both sides end up as the same token).
+SYNONYMS: dict[str, list[str]] = {
+    "truc tuyen": ["online", "qua mang"],
+    "giay chung nhan quyen su dung dat": ["so do"],
+    "cong chuc": ["cong chuc nha nuoc"],
+    "mot cua": ["one stop"],
+}
+
+
 @lru_cache(maxsize=1)
 def _canonical_patterns() -> list[tuple[re.Pattern[str], str]]:
     pairs = []
     for abbr, longs in ABBREVIATIONS.items():
         for long in longs:
             pairs.append((fold(long), fold(abbr)))
+    for canonical, variants in SYNONYMS.items():
+        pairs += [(variant, canonical) for variant in variants]
     pairs.sort(key=lambda p: -len(p[0]))
     return [(re.compile(r"(?<!\w)" + re.escape(long).replace(r"\ ", r"\s+").replace(",", ",?") + r"(?!\w)"), abbr)
             for long, abbr in pairs]

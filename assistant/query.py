@@ -151,6 +151,11 @@ def expand_abbreviations(question: str) -> list[str]:
         for long in longs:
             if fold(long) in folded:
                 out.append(abbr)
+    from assistant.gazetteer import SYNONYMS
+
+    for canonical, variants in SYNONYMS.items():  # "sổ đỏ" also searches "giấy chứng nhận quyền sử dụng đất"
+        if any(re.search(rf"(?<!\w){re.escape(v)}(?!\w)", folded) for v in variants):
+            out.append(canonical)
     return list(dict.fromkeys(out))
 
 
