@@ -244,7 +244,15 @@ class HybridRetriever(BaseRetriever):
             role_scores = np.where(self.index.role_mask, scores, 0.0)
             role_order = np.argsort(-role_scores)[: self.candidates]
             rankings.append([self.index.chunks[i].chunk_id for i in role_order if role_scores[i] > 0])
-        fused = rrf(rankings, self.rrf_k)
+        fused = rrf(rankings[:2], self.rrf_k)
+        if len(rankings) > 2:
+            # role passages enter below the fused top 5, so they widen the evidence without pushing
+            # the best-matching sections down
+            top = sorted(fused, key=lambda c: -fused[c])[:5]
+            floor = min((fused[c] for c in top), default=0.0)
+            for rank, cid in enumerate(rankings[2], start=1):
+                if cid not in top:
+                    fused[cid] = max(fused.get(cid, 0.0), floor * 0.99 - rank * 1e-6)
         dense_score = dict(dense)
         ranked = sorted(fused, key=lambda c: -fused[c])[:k]
         docs = []
