@@ -116,7 +116,7 @@ class ExtractiveAnswerer:
 
     def __init__(self, idf: dict[str, float], threshold: float = 0.5, provinces: list[str] | None = None,
                  outline: dict[str, list[str]] | None = None, texts: dict[str, str] | None = None,
-                 embeddings: Any = None) -> None:
+                 embeddings: Any = None, issued: dict[str, str] | None = None) -> None:
         self.idf = idf
         self.threshold = threshold
         self.provinces = provinces or []
@@ -127,6 +127,8 @@ class ExtractiveAnswerer:
         #: For English questions, lexical overlap with Vietnamese text says little: sentences of the
         #: top sections are then compared with the question by the (multilingual) embedding model.
         self.embeddings = embeddings
+        #: doc_id -> date issued (YYYY-MM-DD), so "ban hành ngày nào" picks the document's own date
+        self.issued = issued or {}
 
     # -- scoring ----------------------------------------------------------------------------------
     def _weight(self, term: str) -> float:
@@ -186,7 +188,13 @@ class ExtractiveAnswerer:
         if intent == "deadline":
             if re.search(r"ngay nao|ngay bao nhieu|ban hanh (?:vao )?ngay|what date|issued on|when was", analysis.folded):
                 dates = extract.dates(sentence)
-                return ("; ".join(dict.fromkeys(f.text for f in dates)), None) if dates else (None, None)
+                own = self.issued.get(doc.metadata.get("doc_id", ""), "")
+                if own and re.search(r"ban hanh|issued|\bky\b|signed", analysis.folded):
+                    # the document's own date, not the dates of the documents it cites
+                    dates = [d for d in dates if _same_date(d.text, own)] or \
+                        ([d for d in dates if "ký" in d.text] if "hieu luc" in analysis.folded else [])
+                return ("; ".join(dict.fromkeys(f.text for f in dates)), 1.0 if dates and own else None) \
+                    if dates else (None, None)
             found = extract.times(sentence)
             return ("; ".join(dict.fromkeys(f.text for f in found)), None) if found else (None, None)
         if intent == "definition":
@@ -433,11 +441,20 @@ def _lines_with_governors(text: str) -> list[tuple[str, int, list[str]]]:
     return out
 
 
+def _same_date(text: str, iso: str) -> bool:
+    """"20/09/2021", "ngày 20 tháng 9 năm 2021" == "2021-09-20"."""
+    nums = [int(n) for n in re.findall(r"\d+", text)]
+    if len(nums) < 3:
+        return False
+    d, m, y = nums[0], nums[1], nums[2]
+    return f"{y:04d}-{m:02d}-{d:02d}" == iso
+
+
 def target_kind(analysis: QueryAnalysis) -> str:
     """What kind of number the question wants: rank, percent, money, count or any."""
     f = analysis.folded
-    if re.search(r"kinh phi|ngan sach|ty dong|trieu dong|bao nhieu tien|budget|funding|\bcost|phat bao nhieu", f) and \
-            re.search(r"bao nhieu|how much|muc|tong", f):
+    if re.search(r"bao nhieu tien|ty dong|trieu dong|nghin dong|kinh phi\b.*\bbao nhieu|bao nhieu\b.*\bkinh phi"
+                 r"|phat bao nhieu|how much money|\bbudget\b|\bfunding\b|\bcost\b", f):
         return "money"
     if re.search(r"thu hang|xep hang|xep thu|thu may|\brank", f):
         return "rank"

@@ -62,7 +62,9 @@ class Pipeline:
                                            provinces=self.index.provinces, outline=outline,
                                            texts={d: info.get("text", "") for d, info in
                                                   self.index.documents.items()},
-                                           embeddings=self.embeddings)
+                                           embeddings=self.embeddings,
+                                           issued={d: info.get("date_issued", "") for d, info in
+                                                   self.index.documents.items()})
         self.chain = self._build_chain()
         self.load_seconds = time.perf_counter() - started
         log.info("pipeline ready in %.1fs (%d chunks)", self.load_seconds, len(self.index.chunks))

@@ -40,6 +40,11 @@ _QUERY_STOPWORDS = set(
 _ENGLISH_STOPWORDS = set("what who which when how is are the of in for by and does do to a an s whats".split())
 
 
+# Questions about the document itself: its date, number, signer, entry into force.
+_ASKS_DOC_FACTS = re.compile(r"ban hanh (?:vao )?ngay|ngay ban hanh|so hieu|nguoi ky|\bky\b|hieu luc|\bissued\b"
+                             r"|\bsigned\b|\bsigner\b|theo de nghi cua")
+
+
 def lexical_tokens(text: str) -> list[str]:
     """Syllables (accented and folded) plus folded adjacent pairs."""
     syl = syllables(text)
@@ -195,7 +200,23 @@ class HybridRetriever(BaseRetriever):
         docs = self._retrieve(analysis, filters, self.k + 4 if analysis.intent == "who_leads" else self.k)
         if analysis.intent == "definition":
             docs += self._definition_chunks(analysis, {d.id for d in docs})
+        if _ASKS_DOC_FACTS.search(analysis.folded):
+            docs += self._header_chunks(analysis, docs)
         return docs
+
+    def _header_chunks(self, analysis: QueryAnalysis, docs: list[Document]) -> list[Document]:
+        """A document's date, number and signer are in its header and signature block, which rarely
+        rank for the question's words: add them for the document(s) the question is about."""
+        scope = self.index.docs_matching(analysis) or ({docs[0].metadata.get("doc_id")} if docs else set())
+        seen = {d.id for d in docs}
+        out = []
+        for chunk in self.index.chunks:
+            meta = chunk.metadata
+            if meta.get("doc_id") in scope and chunk.chunk_id not in seen and (
+                    meta.get("chunk_index") == 0 or meta.get("kind") in {"preamble", "distribution"}):
+                out.append(Document(id=chunk.chunk_id, page_content=chunk.text,
+                                    metadata={**meta, "chunk_id": chunk.chunk_id, "rank": 99, "score": 0.0}))
+        return out[:4]
 
     def _definition_chunks(self, analysis: QueryAnalysis, seen: set[str | None]) -> list[Document]:
         """Chunks that spell an abbreviation out ("… (PAPI)"), wherever they rank."""
