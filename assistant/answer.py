@@ -250,9 +250,10 @@ class ExtractiveAnswerer:
         sims = vecs @ q
         for e, sim in zip(pool, sims, strict=True):
             semantic = float(np.clip((sim - SEMANTIC_FLOOR) / SEMANTIC_SPAN, 0.0, 1.0))
-            if semantic > e.coverage:
-                e.score += semantic - e.coverage
-                e.coverage = semantic
+            # glossary terms (lexical) and meaning (semantic) together; either alone can mislead
+            combined = 0.5 * (semantic + e.coverage) if e.coverage > 0 else 0.8 * semantic
+            e.score += combined - e.coverage
+            e.coverage = combined
 
     def _year_factor(self, years: list[int], meta: dict[str, Any], line_start: int, sentence: str,
                      context: str) -> float:
