@@ -95,6 +95,10 @@ def extract_metadata(text: str, path: Path) -> dict[str, str]:
             if line.startswith(caps) and line.upper() == line:
                 doc_type = name
                 rest = [ln for ln in lines[idx + 1: idx + 5] if ln and ln.upper() == ln and len(ln) > 3]
+                if not rest:  # decrees: "NGHỊ ĐỊNH" then a sentence-case title line
+                    following = next((ln for ln in lines[idx + 1: idx + 6] if ln.strip(" *_")), "")
+                    if following and len(following) < 200 and not re.match(r"(Căn cứ|Thực hiện|Số|Theo)", following):
+                        rest = [following.strip(" *_")]
                 title = " ".join([line[len(caps):].strip(), *rest[:3]]).strip() if rest or line != caps else ""
                 break
         if doc_type:
