@@ -62,7 +62,7 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise SystemExit(f"error: {path}:{lineno}: not valid JSON ({exc.msg})") from exc
-            if "question" not in record:
+            if not isinstance(record, dict) or "question" not in record:
                 raise SystemExit(f"error: {path}:{lineno}: a record needs a 'question' field")
             records.append(record)
     return records

@@ -62,6 +62,7 @@ MARKERS: list[tuple[str, re.Pattern[str]]] = [
 _RELATED_ITEM = re.compile(r"^-\s+\d{1,3}\s+\S")
 _FOOTNOTE = re.compile(r"^\[\d{1,3}\]\s+\S")
 _DISTRIBUTION = re.compile(r"^Nơi nhận\s*:", re.IGNORECASE)
+_SPECIAL_LABELS = {"related_documents": "Văn bản liên quan", "notes": "Chú thích"}
 _TITLE_WORDS = re.compile(
     r"^(KẾ HOẠCH|QUYẾT ĐỊNH|CHỈ THỊ|NGHỊ ĐỊNH|NGHỊ QUYẾT|ĐỀ ÁN|CHƯƠNG TRÌNH|PHỤ LỤC|QUY ĐỊNH|QUY CHẾ|"
     r"THÔNG TƯ|HƯỚNG DẪN|DANH MỤC|BÁO CÁO)\b"
@@ -337,17 +338,13 @@ def parse_document(raw: str) -> ParsedDocument:
     while i < len(lines):
         line = lines[i]
         text = line.text
-        if i in related:
-            if current.kind != "related_documents":
+        special = "related_documents" if i in related else "notes" if _FOOTNOTE.match(text) and seen_heading \
+            else None
+        if special:  # lists of related documents and footnotes are sections of their own
+            if current.kind != special:
                 stack = []
-                current = open_section("related_documents", "", ("Văn bản liên quan",), "Văn bản liên quan")
-            current.lines.append(line)
-            i += 1
-            continue
-        if _FOOTNOTE.match(text) and seen_heading:
-            if current.kind != "notes":
-                stack = []
-                current = open_section("notes", "", ("Chú thích",), "Chú thích")
+                label = _SPECIAL_LABELS[special]
+                current = open_section(special, "", (label,), label)
             current.lines.append(line)
             i += 1
             continue

@@ -395,17 +395,10 @@ class Baseline:
 
 
 def read_questions(path: str | Path, limit: int | None = None) -> list[dict[str, Any]]:
-    records = []
-    for lineno, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SystemExit(f"error: {path}:{lineno}: not valid JSON ({exc.msg})") from exc
-        if not isinstance(rec, dict) or "question" not in rec:
-            raise SystemExit(f"error: {path}:{lineno}: a record needs a 'question' field")
-        records.append(rec)
+    """Gold-schema records, read exactly as `python -m assistant ask --jsonl` reads its input."""
+    from assistant.cli import read_jsonl
+
+    records = read_jsonl(Path(path))
     return records[:limit] if limit else records
 
 
