@@ -236,7 +236,6 @@ class ExtractiveAnswerer:
         return out
 
     def _semantic_coverage(self, analysis: QueryAnalysis, evidence: list[_Evidence]) -> None:
-        top_docs = {id(d) for d in [e.doc for e in evidence][:1]}
         ranked_docs: list[Any] = []
         for e in evidence:
             if e.doc not in ranked_docs:
@@ -500,11 +499,6 @@ def _asks_person(analysis: QueryAnalysis) -> bool:
     return bool(re.search(r"\bla ai\b.*(giam doc|chu tich|truong|nguoi)|(giam doc|chu tich|nguoi ky|ho ten|ten cua)"
                           r".*\b(la ai|ten gi|la gi)\b|nguoi ky|who (?:is|was) the (?:director|chairman|head)|signed",
                           f))
-
-
-def _abbreviations_in(question: str) -> list[str]:
-    found = re.findall(r"\b(PAR INDEX|PAR Index|SIPAS|PAPI|PCI|DDCI|[A-ZĐ]{3,})\b", question)
-    return [f.upper() if f.upper() == "PAR INDEX" else f for f in dict.fromkeys(found)] or []
 
 
 def _doc_label(meta: dict[str, Any]) -> str:

@@ -139,9 +139,7 @@ def clean_lines(raw: str) -> list[str]:
     """Raw document text -> logical lines (paragraphs, list items, table rows), nothing lost."""
     text = nfc(raw.replace("\r\n", "\n").replace("\r", "\n"))
     entries = [_classify(line) for line in text.split("\n")]
-    texts = [t for kind, t in entries if kind == "text"]
-    wrapped = is_hard_wrapped([t for kind, t in entries] if entries else [])
-    del texts
+    wrapped = is_hard_wrapped([t for kind, t in entries])
     # Paragraphs are runs of text lines; a single bar between two paragraphs separates cells of
     # one table row, a blank line or a double bar ends the row.
     rows: list[list[list[str]]] = []  # row -> cells -> physical lines
