@@ -277,7 +277,7 @@ class ExtractiveAnswerer:
 
     # -- answering --------------------------------------------------------------------------------
     def answer(self, analysis: QueryAnalysis, docs: list[Document]) -> Answer:
-        contexts = [_context(d) for d in docs]
+        contexts = [context_of(d) for d in docs]
         base = Answer(question=analysis.question, answer="", abstained=True, intent=analysis.intent,
                       contexts=contexts)
         missing = [p for p in analysis.provinces if p not in self.provinces]
@@ -604,7 +604,7 @@ def _direct(analysis: QueryAnalysis, e: _Evidence, n: int, multi_doc: bool, item
     return f"Theo {where} [{n}]: “{sentence}”"
 
 
-def _context(doc: Document) -> dict[str, Any]:
+def context_of(doc: Document) -> dict[str, Any]:
     meta = doc.metadata
     return {"chunk_id": meta.get("chunk_id", doc.id), "doc_id": meta.get("doc_id", ""),
             "section": meta.get("section", ""), "text": doc.page_content, "score": meta.get("score", 0.0)}

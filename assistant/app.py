@@ -33,6 +33,8 @@ from typing import Any
 import gradio as gr
 
 from assistant import rendering
+from assistant.commitment_store import commitments_for
+from assistant.commitments_tab import build_tab as build_commitments_tab
 from assistant.feedback import FeedbackStore, normalise_vote
 
 log = logging.getLogger(__name__)
@@ -296,6 +298,13 @@ class ChatService:
             return None
         return rendering.section_text(text, bounds, quote, quote_start)
 
+    def passage(self, doc_id: str, chunk_id: str | None, quote: str = "",
+                quote_start: int | None = None) -> rendering.SectionText | None:
+        """The full section around a passage known by its chunk id (used by the commitments tab)."""
+        section = next((c.metadata.get("section", "") for c in self._chunks.get(doc_id, [])
+                        if c.chunk_id == chunk_id), "")
+        return self._section(doc_id, section, chunk_id, quote, quote_start)
+
     def render(self, result: dict[str, Any]) -> str:
         """The full assistant message for a result."""
         if result["status"] == "invalid":
@@ -439,6 +448,7 @@ def build_app(pipeline: Any, *, feedback: FeedbackStore | None = None, stream_de
                     new_chat = gr.Button("Cuộc trò chuyện mới", variant="secondary", size="sm", scale=0,
                                          min_width=160, elem_id="cchc-new")
                 gr.Markdown(FOOTER, elem_id="cchc-footer")
+            build_commitments_tab(demo, commitments_for(pipeline.settings.store), service)
             with gr.Tab("Về dữ liệu", id="about", elem_id="cchc-tab-about"):
                 gr.HTML(_about_html(service), elem_id="cchc-about")
 

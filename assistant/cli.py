@@ -1,4 +1,4 @@
-"""Command line: ``python -m assistant ask|docs|feedback``.
+"""Command line: ``python -m assistant ask|docs|commitments|feedback``.
 
 ``ask --json`` and ``ask --jsonl`` print a stable JSON interface that the eval suite and outside
 tooling read: ``{"id", "question", "answer", "abstained", "citations": [{"n", "doc_id", "title",
@@ -124,6 +124,36 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_commitments(args: argparse.Namespace) -> int:
+    """Targets and responsibilities extracted at ingest, filtered, as a table, CSV or JSON."""
+    from assistant import commitment_views as views
+    from assistant.commitment_store import commitments_for
+
+    db = commitments_for(get_settings(store=args.store).store)
+    if not db.exists:
+        print(f"error: no commitments table in {db.path.parent}; build the index first: python ingest.py",
+              file=sys.stderr)
+        return 1
+    try:
+        filters = views.Filters.parse(province=args.province, area=args.area, year=args.year, agency=args.agency,
+                                      role=args.role, indicator=args.indicator, text=args.search)
+    except views.FilterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.kind == "targets":
+        rows, columns = views.find_targets(db, filters), views.TARGET_COLUMNS
+    else:
+        rows, columns = views.find_responsibilities(db, filters), views.RESPONSIBILITY_COLUMNS
+    if args.format == "json":
+        print(views.to_json(rows))
+    elif args.format == "csv":
+        sys.stdout.write(views.to_csv(rows, columns))
+    else:
+        print(views.to_table(rows, columns))
+        print(f"\n{len(rows)} {'chỉ tiêu' if args.kind == 'targets' else 'phân công'}", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m assistant", description="Trợ lý CCHC")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -138,6 +168,19 @@ def main(argv: list[str] | None = None) -> int:
     docs = sub.add_parser("docs", help="list the indexed documents")
     docs.add_argument("--store", type=Path)
     docs.set_defaults(func=cmd_docs)
+    com = sub.add_parser("commitments", help="targets (chỉ tiêu) or responsibilities (phân công) of the plans")
+    com.add_argument("kind", nargs="?", choices=["targets", "responsibilities"], default="targets")
+    com.add_argument("--province", help="e.g. 'Lạng Sơn' (diacritics optional)")
+    com.add_argument("--area", help="reform area: the_che, thu_tuc_hanh_chinh, to_chuc_bo_may, cong_vu, "
+                                    "tai_chinh_cong, chinh_quyen_so, chi_dao_dieu_hanh, chung (or its name)")
+    com.add_argument("--year", help="target year, e.g. 2025 (targets without a year count for the plan's end year)")
+    com.add_argument("--agency", help="responsibilities of agencies whose name contains this")
+    com.add_argument("--role", choices=["chủ trì", "phối hợp", "thường trực", "tham mưu", "đề nghị", "chịu trách nhiệm"])
+    com.add_argument("--indicator", help="indicator family, e.g. par_index, sipas, papi, dvc_toan_trinh")
+    com.add_argument("--search", help="full-text search (diacritics optional)")
+    com.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    com.add_argument("--store", type=Path)
+    com.set_defaults(func=cmd_commitments)
 
     def cmd_feedback_export(args: argparse.Namespace) -> int:
         from assistant.feedback import export_csv

@@ -11,14 +11,17 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
-from assistant.chunking import chunk_document
+from assistant.chunking import Chunk, chunk_document
+from assistant.commitment_store import CommitmentStore, commitments_for
+from assistant.commitments import extract_responsibilities, extract_targets
 from assistant.config import Settings, get_settings
 from assistant.loaders import SUPPORTED, LoadError, load_text
 from assistant.metadata import load_catalog, resolve_metadata
-from assistant.parsing import PARSER_VERSION, parse_document
+from assistant.parsing import PARSER_VERSION, ParsedDocument, parse_document
 from assistant.store import Store, indexed_text, iter_batches
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     chunks: dict[str, int] = field(default_factory=dict)
+    commitments: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -43,6 +47,9 @@ class IngestReport:
             + (f" ({total / self.seconds:.1f} chunks/s)" if total and self.seconds else ""),
         ]
         lines += [f"  {doc}: {n} chunks" for doc, n in self.chunks.items()]
+        if self.commitments:
+            lines.append(f"commitments: {self.commitments.get('targets', 0)} targets, "
+                         f"{self.commitments.get('responsibilities', 0)} responsibilities")
         lines += [f"  skipped {path}: {reason}" for path, reason in self.failed]
         return "\n".join(lines)
 
@@ -92,6 +99,11 @@ def open_store(settings: Settings, *, create: bool = True) -> Store:
                  create=create)
 
 
+def _index_commitments(db: CommitmentStore, meta: dict[str, Any], parsed: ParsedDocument, chunks: list[Chunk],
+                       digest: str) -> None:
+    db.replace_document(meta, digest, extract_targets(parsed, meta), extract_responsibilities(parsed, meta), chunks)
+
+
 def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, progress: bool = True) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
@@ -102,6 +114,7 @@ def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, prog
 
         SharedSystemClient.clear_system_cache()
     store = open_store(settings)
+    db = commitments_for(settings.store)
     files, report.failed = discover(paths)
     catalogs: dict[Path, dict[str, dict[str, str]]] = {}
     known = store.documents()
@@ -125,6 +138,11 @@ def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, prog
         digest = content_hash(data, settings)
         previous = known.get(meta.doc_id)
         if previous and previous.get("hash") == digest:
+            if not db.is_current(meta.doc_id, digest):  # extractor changed: no need to embed again
+                parsed = parse_document(text)
+                chunks = chunk_document(meta.doc_id, parsed, max_tokens=settings.chunk_max_tokens,
+                                        min_tokens=settings.chunk_min_tokens)
+                _index_commitments(db, meta.to_dict(), parsed, chunks, digest)
             report.skipped.append(meta.doc_id)
             bar.update()
             continue
@@ -146,6 +164,7 @@ def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, prog
         for batch in iter_batches(texts, 16):
             vectors += store.embedding_function._inner.embed_documents(list(batch))
         store.replace_document(info, chunks, vectors, content_hash=digest, text=parsed.text)
+        _index_commitments(db, info, parsed, chunks, digest)
         (report.updated if previous else report.added).append(meta.doc_id)
         report.chunks[meta.doc_id] = len(chunks)
         bar.update()
@@ -157,6 +176,9 @@ def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, prog
         if doc_id not in current and any(d in src.parents for d in scanned_dirs) and not src.exists():
             store.delete_document(doc_id)
             report.removed.append(doc_id)
+    db.retain(store.documents())
+    counts = db.counts()
+    report.commitments = {"targets": counts["targets"], "responsibilities": counts["responsibilities"]}
     report.seconds = time.perf_counter() - started
     return report
 

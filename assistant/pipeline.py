@@ -14,7 +14,9 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
-from assistant.answer import Answer, ExtractiveAnswerer, build_idf
+from assistant.answer import Answer, ExtractiveAnswerer, build_idf, context_of
+from assistant.commitment_answers import CommitmentAnswerer
+from assistant.commitment_store import commitments_for
 from assistant.config import Settings, get_settings
 from assistant.gazetteer import canonical_province
 from assistant.query import analyse, contextualise
@@ -65,6 +67,7 @@ class Pipeline:
                                            embeddings=self.embeddings,
                                            issued={d: info.get("date_issued", "") for d, info in
                                                    self.index.documents.items()})
+        self.commitments = CommitmentAnswerer(commitments_for(self.settings.store), self.index.documents)
         self.chain = self._build_chain()
         self.load_seconds = time.perf_counter() - started
         log.info("pipeline ready in %.1fs (%d chunks)", self.load_seconds, len(self.index.chunks))
@@ -109,7 +112,12 @@ class Pipeline:
         return self.retriever.retrieve(state["rewritten"], filters=state["filters"], analysis=state["analysis"])
 
     def _answer(self, state: dict[str, Any]) -> Answer:
-        answer = self.answerer.answer(state["analysis"], state["docs"])
+        # comparisons and listings over many plans come from the commitments tables when they can
+        answer = self.commitments.answer(state["analysis"], filters=state["filters"])
+        if answer is not None:
+            answer.contexts = [context_of(d) for d in state["docs"]]
+        else:
+            answer = self.answerer.answer(state["analysis"], state["docs"])
         answer.question = state["question"]
         if state["rewritten"] != state["question"]:
             answer.rewritten_question = state["rewritten"]

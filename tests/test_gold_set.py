@@ -7,6 +7,8 @@ import sys
 import unicodedata
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -23,6 +25,16 @@ def _records() -> list[dict]:
 
 def test_gold_set_is_consistent_with_corpus():
     problems = check_gold(GOLD, DATA)
+    assert problems == [], "\n".join(problems[:30])
+
+
+HELDOUT = ROOT / "evals" / "heldout" / "corpus_extra.jsonl"
+EXTRA = ROOT.parent / "shared" / "corpus-extra"
+
+
+@pytest.mark.skipif(not EXTRA.is_dir(), reason=f"the 2025 documents are not at {EXTRA}")
+def test_heldout_set_is_consistent_with_its_documents():
+    problems = check_gold(HELDOUT, EXTRA, min_questions=90, min_unanswerable=15)
     assert problems == [], "\n".join(problems[:30])
 
 
