@@ -24,8 +24,10 @@ from assistant.vntext import fold
 _WHICH = re.compile(r"\b(?:tinh nao|dia phuong nao|which province|noi nao)\b")
 _SUPERLATIVE = re.compile(r"\b(?:cao nhat|lon nhat|nhieu nhat|highest|largest)\b|\b(?:thap nhat|nho nhat|it nhat|lowest)\b")
 _LOW = re.compile(r"\b(?:thap nhat|nho nhat|it nhat|lowest)\b")
-_LISTING = re.compile(r"\b(?:nhung|cac) (?:chi tieu|muc tieu cu the)\b|\bchi tieu (?:nao|gi)\b|\bwhich targets\b|"
-                      r"\blist (?:the|all) targets\b")
+_LISTING = re.compile(r"\b(?:nhung|cac) chi tieu\b|\bchi tieu nao\b|\bwhich targets\b|\blist (?:the|all) targets\b")
+# what a listing question may name besides its frame: places, years and a reform area
+_AREA_WORDS = set("cai cach the che thu tuc hanh chinh tthc to chuc bo may che do cong vu tai chinh cong chinh quyen "
+                  "dien tu so chuyen doi chi dao dieu hanh linh vuc".split())
 # words of the question that say how to compare, not what
 _FRAME = set(("so sanh chi tieu muc tieu cua va giua voi tinh nao dia phuong nhung cac la bao nhieu dat ra "
               "khac nhau giong the nao co khong den nam ve cho trong hai ba which province compare target "
@@ -75,7 +77,7 @@ class CommitmentAnswerer:
         comparing = analysis.intent == "comparison" or bool(_WHICH.search(folded))
         if comparing and analysis.sub_intent in {"target", "general"}:
             return self._compare(analysis, provinces)
-        if _LISTING.search(folded) and (analysis.years or provinces):
+        if _LISTING.search(folded) and (analysis.years or provinces) and self._only_scope_words(analysis, provinces):
             return self._listing(analysis, provinces)
         return None
 
@@ -144,6 +146,13 @@ class CommitmentAnswerer:
             lines += ["", f"_…và {len(rows) - len(shown)} chỉ tiêu khác: xem thẻ “Cam kết” hoặc "
                           f"`python -m assistant commitments`._"]
         return self._answer(analysis, "\n".join(lines), shown)
+
+    @staticmethod
+    def _only_scope_words(analysis: QueryAnalysis, provinces: list[str]) -> bool:
+        """A listing names only where, when and which area ("chỉ tiêu nào đến 2030 của Tuyên Quang về chính
+        quyền số"); "chỉ tiêu nào về họp trực tuyến" asks for one target, which retrieval answers better."""
+        rest = _words(analysis.question) - {w for p in provinces for w in _words(p)} - _AREA_WORDS
+        return len(rest) <= 1
 
     @staticmethod
     def _area(question: str) -> str | None:
