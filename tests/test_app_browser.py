@@ -226,3 +226,48 @@ def test_phone_width_example_question_and_layout(browser, server):
     page.screenshot(path=str(ARTIFACTS / "phone-about.png"), full_page=True)
     assert external == [], f"the page tried to reach the internet: {external}"
     page.context.close()
+
+
+def test_commitments_tab_filters_shows_sources_compares_and_exports(browser, server):
+    external: list[str] = []
+    page = open_page(browser, server["url"], DESKTOP, external)
+    page.get_by_role("tab", name="Cam kết").click()
+    table = page.locator("#cchc-c-table")
+    table.get_by_text("từ 85% trở lên").first.wait_for()
+    status = page.locator("#cchc-c-status")
+    total = int(status.inner_text().split()[0])
+    assert total > 100  # every target of the five plans (the grid renders only the visible rows)
+
+    # the province filter narrows the rows
+    page.click("#cchc-c-province input")
+    page.get_by_role("option", name="Lạng Sơn").click()
+    page.wait_for_function("(n) => parseInt(document.querySelector('#cchc-c-status').innerText) < n", arg=total)
+    assert "Tuyên Quang" not in table.inner_text()
+
+    # a row opens its source passage, with the value marked in the quote
+    table.get_by_text("từ 85% trở lên").first.click()
+    source = page.locator("#cchc-c-source .cchc-card")
+    source.wait_for()
+    assert "249/KH-UBND" in source.inner_text()
+    assert "từ 85% trở lên" in source.locator("blockquote mark").first.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "commitments-table.png"), full_page=True)
+
+    # full-text search without diacritics
+    page.fill("#cchc-c-search textarea, #cchc-c-search input", "thanh toan truc tuyen")
+    page.press("#cchc-c-search textarea, #cchc-c-search input", "Enter")
+    page.wait_for_function("() => document.querySelector('#cchc-c-table').innerText.includes('thanh toán trực tuyến')")
+
+    # the comparison view: one indicator across provinces, as a chart and a table
+    compare = page.locator("#cchc-c-compare-table")
+    compare.get_by_text("Tuyên Quang").first.wait_for()
+    assert "Lạng Sơn" in compare.inner_text() and "từ 86% trở lên" in compare.inner_text()
+    assert page.locator("#cchc-c-chart canvas, #cchc-c-chart svg").count() > 0
+    page.screenshot(path=str(ARTIFACTS / "commitments-compare.png"), full_page=True)
+
+    # CSV export of what is shown
+    with page.expect_download() as download:
+        page.locator("#cchc-c-csv").click()
+    csv_text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert csv_text.startswith("Tỉnh,Chỉ tiêu,Mức") and "thanh toán trực tuyến" in csv_text
+    assert external == [], f"the page tried to reach the internet: {external}"
+    page.context.close()
