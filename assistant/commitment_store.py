@@ -110,23 +110,22 @@ class CommitmentStore:
                 (doc_id, content_hash, EXTRACTOR_VERSION, meta.get("province"), meta.get("title"),
                  meta.get("so_hieu"), meta.get("doc_type"), meta.get("year"), meta.get("period")))
             for t in targets:
-                row = t.to_dict()
-                cur = conn.execute(
-                    f"INSERT INTO targets ({_quoted(_TARGET_COLUMNS)}, chunk_id) "
-                    f"VALUES ({', '.join('?' * (len(_TARGET_COLUMNS) + 1))})",
-                    [row[c] for c in _TARGET_COLUMNS] + [chunk_for(t.value_start, chunks)])
-                body = " ".join([t.indicator, t.value, t.sentence, t.province, t.section])
-                conn.execute("INSERT INTO search VALUES ('target', ?, ?, ?)", (cur.lastrowid, doc_id, fold(body)))
+                self._insert(conn, "target", t.to_dict(), chunk_for(t.value_start, chunks),
+                             [t.indicator, t.value, t.sentence, t.province, t.section])
             for r in responsibilities:
-                row = r.to_dict()
-                cur = conn.execute(
-                    f"INSERT INTO responsibilities ({_quoted(_RESPONSIBILITY_COLUMNS)}, chunk_id) "
-                    f"VALUES ({', '.join('?' * (len(_RESPONSIBILITY_COLUMNS) + 1))})",
-                    [row[c] for c in _RESPONSIBILITY_COLUMNS] + [chunk_for(r.start, chunks)])
-                body = " ".join([r.agency, r.agency_text, r.role, r.task, r.sentence, r.province, r.section])
-                conn.execute("INSERT INTO search VALUES ('responsibility', ?, ?, ?)",
-                             (cur.lastrowid, doc_id, fold(body)))
+                self._insert(conn, "responsibility", r.to_dict(), chunk_for(r.start, chunks),
+                             [r.agency, r.agency_text, r.role, r.task, r.sentence, r.province, r.section])
         log.debug("commitments: %s: %d targets, %d responsibilities", doc_id, len(targets), len(responsibilities))
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, kind: str, row: Mapping[str, Any], chunk_id: str | None,
+                searchable: Sequence[str]) -> None:
+        table, columns = ("targets", _TARGET_COLUMNS) if kind == "target" else \
+            ("responsibilities", _RESPONSIBILITY_COLUMNS)
+        cur = conn.execute(f"INSERT INTO {table} ({_quoted(columns)}, chunk_id) "
+                           f"VALUES ({', '.join('?' * (len(columns) + 1))})", [row[c] for c in columns] + [chunk_id])
+        conn.execute("INSERT INTO search VALUES (?, ?, ?, ?)",
+                     (kind, cur.lastrowid, row["doc_id"], fold(" ".join(searchable))))
 
     @staticmethod
     def _delete(conn: sqlite3.Connection, doc_id: str) -> None:
