@@ -72,6 +72,19 @@ class CommitmentsView:
         path.write_text(views.to_csv(rows, self.columns(kind)), encoding="utf-8-sig")  # BOM: Excel reads UTF-8
         return str(path)
 
+    def selected(self, rows: list[dict[str, Any]], kind: str, row_value: list[Any] | None,
+                 index: Any) -> dict[str, Any] | None:
+        """The row the user clicked: matched on its displayed values (the grid may be scrolled, sorted or
+        virtualised, so a position alone is not trusted), else by position."""
+        columns = self.columns(kind)
+        if row_value:
+            shown = ["" if v is None else str(v) for v in row_value]
+            for row in rows:
+                if views.display_row(row, columns) == shown:
+                    return row
+        position = index[0] if isinstance(index, list | tuple) else index
+        return rows[position] if isinstance(position, int) and 0 <= position < len(rows) else None
+
     def source_html(self, row: dict[str, Any] | None) -> str:
         """The cited passage of one row, with its full section, as in the chat's source cards."""
         if not row:
@@ -168,11 +181,10 @@ def build_tab(demo: gr.Blocks, db: CommitmentStore, service: Any) -> None:
         box.submit(refresh, filters, outputs, **common)
         box.blur(refresh, filters, outputs, **common)
 
-    def on_select(rows: list[dict[str, Any]], evt: gr.SelectData) -> str:
-        index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
-        return view.source_html(rows[index] if isinstance(index, int) and 0 <= index < len(rows) else None)
+    def on_select(rows: list[dict[str, Any]], k: str, evt: gr.SelectData) -> str:
+        return view.source_html(view.selected(rows, k, evt.row_value, evt.index))
 
-    table.select(on_select, [rows_state], source, **common)
+    table.select(on_select, [rows_state, kind], source, **common)
 
     def compare(key: str | None, y: str) -> tuple[Any, ...]:
         return view.comparison(key or "", y)

@@ -260,3 +260,26 @@ def test_cli_commitments(db: CommitmentStore, capsys: pytest.CaptureFixture[str]
     assert "unknown area" in capsys.readouterr().err
     assert main(["commitments", "--store", str(db.path.parent / "missing")]) == 1
     assert "python ingest.py" in capsys.readouterr().err
+
+
+def test_tab_view_rows_selection_comparison_and_export(db: CommitmentStore):
+    from types import SimpleNamespace
+
+    from assistant.commitment_views import TARGET_COLUMNS, display_row
+    from assistant.commitments_tab import CommitmentsView
+
+    service = SimpleNamespace(documents={}, passage=lambda *a, **k: None)
+    view = CommitmentsView(db, service)
+    rows, error = view.rows("targets", "Lạng Sơn", "", "", "", "", "")
+    assert error is None and rows and all(r["province"] == "Lạng Sơn" for r in rows)
+    assert view.rows("targets", "Atlantis", "", "", "", "", "")[1].startswith("unknown province")
+    # a click is matched on the displayed values, not trusted by position
+    third = rows[2]
+    assert view.selected(rows, "targets", display_row(third, TARGET_COLUMNS), [0, 1]) is third
+    assert view.selected(rows, "targets", None, [1, 0]) is rows[1]
+    html = view.source_html(third)
+    assert third["value"] in html and "249/KH-UBND" in html
+    chart, table = view.comparison("par_index", "")
+    assert set(chart["Tỉnh"]) == {"Lạng Sơn", "Tuyên Quang"} and "từ 86% trở lên" in table
+    assert Path(view.export("targets", rows)).read_text(encoding="utf-8-sig").count("\n") == len(rows) + 1
+    assert ("Chỉ số CCHC (PAR INDEX)", "par_index") in view.indicator_choices()
