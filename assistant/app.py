@@ -80,6 +80,10 @@ AUTH_MESSAGE = ("Trợ lý CCHC – đăng nhập bằng tài khoản được c
                 "mật khẩu vào ô “password”, rồi bấm “Login”.")
 
 CSS = """
+/* the commitments grid: Vietnamese text in the body font (the default monospace mangles stacked diacritics) */
+#cchc-c-table .cell-wrap span, #cchc-c-table .header-content { font-family: var(--font) !important; }
+.cchc-compare { border-collapse: collapse; width: 100%; }
+.cchc-compare th, .cchc-compare td { border: 1px solid var(--border-color-primary); padding: 4px 8px; text-align: left; }
 .gradio-container { max-width: 1080px !important; margin: 0 auto !important; }
 #cchc-header h1 { font-size: 1.45rem; margin: 0 0 .15rem 0; }
 #cchc-header p { margin: 0; color: var(--body-text-color-subdued); }

@@ -147,7 +147,8 @@ def build_tab(demo: gr.Blocks, db: CommitmentStore, service: Any) -> None:
             search = gr.Textbox(label="Tìm kiếm", placeholder="vd. dịch vụ công trực tuyến (gõ không dấu cũng được)",
                                 elem_id="cchc-c-search", scale=2)
         status = gr.HTML("", elem_id="cchc-c-status")
-        table = gr.Dataframe(interactive=False, wrap=True, elem_id="cchc-c-table", max_height=420)
+        table = gr.Dataframe(interactive=False, wrap=True, elem_id="cchc-c-table", max_height=420,
+                             column_widths=["10%", "30%", "13%", "10%", "13%", "10%", "14%"])
         download = gr.DownloadButton("Tải CSV", elem_id="cchc-c-csv", size="sm")
         gr.Markdown(HINT, elem_id="cchc-c-hint")
         source = gr.HTML("", elem_id="cchc-c-source")

@@ -233,7 +233,7 @@ def test_commitments_tab_filters_shows_sources_compares_and_exports(browser, ser
     page = open_page(browser, server["url"], DESKTOP, external)
     page.get_by_role("tab", name="Cam kết").click()
     table = page.locator("#cchc-c-table")
-    table.get_by_text("từ 85% trở lên").first.wait_for()
+    table.locator("[role=gridcell]:visible", has_text="từ 85% trở lên").first.wait_for()
     status = page.locator("#cchc-c-status")
     total = int(status.inner_text().split()[0])
     assert total > 100  # every target of the five plans (the grid renders only the visible rows)
@@ -245,7 +245,7 @@ def test_commitments_tab_filters_shows_sources_compares_and_exports(browser, ser
     assert "Tuyên Quang" not in table.inner_text()
 
     # a row opens its source passage, with the value marked in the quote
-    table.get_by_text("từ 85% trở lên").first.click()
+    table.locator("[role=gridcell]:visible", has_text="từ 85% trở lên").first.click()
     source = page.locator("#cchc-c-source .cchc-card")
     source.wait_for()
     assert "249/KH-UBND" in source.inner_text()
