@@ -23,6 +23,8 @@ class Settings:
     #: Name or path of a sentence-transformers model; empty means the bundled EmbeddingGemma-300m.
     embedding_model: str = ""
     collection: str = "cchc"
+    #: URL of a Chroma server (``chroma run``), e.g. http://10.0.0.5:8000; empty = the local ``store`` folder.
+    chroma_url: str = ""
     tiktoken_cache: Path = PROJECT_ROOT / "models" / "tiktoken"
     #: Token budget of a chunk (cl100k_base tokens) and the size under which siblings are merged.
     chunk_max_tokens: int = 380
