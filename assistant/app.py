@@ -610,10 +610,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("ASSISTANT_PORT", DEFAULT_PORT)),
                         help=f"port (default {DEFAULT_PORT})")
     parser.add_argument("--store", type=Path, help="store folder (default: vectorstore/)")
+    parser.add_argument("--chroma-url", help="read the index from a Chroma server, e.g. http://10.0.0.5:8000 "
+                                             "(default: $ASSISTANT_CHROMA_URL)")
     parser.add_argument("--insecure", action="store_true",
                         help="allow a non-loopback --host without ASSISTANT_AUTH (anyone on the network can use it)")
     args = parser.parse_args(argv)
-    settings = get_settings(store=args.store)
+    settings = get_settings(store=args.store, chroma_url=args.chroma_url)
     logging.basicConfig(level=getattr(logging, str(settings.log_level).upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "httpcore", "bm25s", "urllib3"):
@@ -634,7 +636,7 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.pipeline import get_pipeline
     from assistant.store import StoreError
 
-    log.info("loading the pipeline from %s …", settings.store)
+    log.info("loading the pipeline from %s …", settings.chroma_url or settings.store)
     started = time.perf_counter()
     try:
         pipeline = get_pipeline(settings)

@@ -78,7 +78,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.pipeline import QuestionError, get_pipeline
     from assistant.store import StoreError
 
-    settings = get_settings(store=args.store)
+    settings = get_settings(store=args.store, chroma_url=args.chroma_url)
     try:
         pipeline = get_pipeline(settings)
     except StoreError as exc:
@@ -114,7 +114,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
     from assistant.store import StoreError
 
     try:
-        store = open_store(get_settings(store=args.store), create=False)
+        store = open_store(get_settings(store=args.store, chroma_url=args.chroma_url), create=False)
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -132,11 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--province", help="only documents of this province")
     ask.add_argument("--doc", help="only this document id (see `docs`)")
     ask.add_argument("--store", type=Path, help="store folder (default: vectorstore/)")
+    ask.add_argument("--chroma-url", help="read the index from a Chroma server (default: $ASSISTANT_CHROMA_URL)")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--jsonl", metavar="FILE", help="read JSON lines with id and question; print one JSON per line")
     ask.set_defaults(func=cmd_ask)
     docs = sub.add_parser("docs", help="list the indexed documents")
     docs.add_argument("--store", type=Path)
+    docs.add_argument("--chroma-url", help="read the index from a Chroma server (default: $ASSISTANT_CHROMA_URL)")
     docs.set_defaults(func=cmd_docs)
 
     def cmd_feedback_export(args: argparse.Namespace) -> int:

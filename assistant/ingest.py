@@ -100,7 +100,9 @@ def open_store(settings: Settings, *, create: bool = False) -> Store:
 def _has_index(settings: Settings) -> bool:
     """Whether a published index exists (a damaged one counts: opening it then says how to rebuild)."""
     if settings.chroma_url:
-        return True  # asking the server is opening it
+        from assistant.store import server_has_index
+
+        return server_has_index(settings.chroma_url, settings.collection)
     return read_pointer(settings.store) is not None or (settings.store / LEGACY_DB).is_file()
 
 

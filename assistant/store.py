@@ -81,6 +81,15 @@ def http_client(url: str) -> Any:
     return client
 
 
+def server_has_index(url: str, collection: str) -> bool:
+    """Whether the Chroma server at ``url`` has a published index (a damaged one counts)."""
+    client = http_client(url)
+    names = {getattr(c, "name", str(c)) for c in client.list_collections()}
+    if f"{collection}-meta" not in names:
+        return False
+    return bool(client.get_collection(f"{collection}-meta", embedding_function=None).get(ids=["current"])["ids"])
+
+
 class Store:
     """One generation of the index: a Chroma collection of chunks plus the document registry.
 
