@@ -106,6 +106,15 @@ def test_odd_questions_are_answered_or_abstained_and_rendered_inert(service: Any
     assert service.pipeline.store.count() == before  # nothing was executed against the store
 
 
+@pytest.mark.parametrize("doc_id", ["../../etc/passwd", "/etc/passwd", str(DATA / f"{LAI_CHAU}.txt"),
+                                    f"{LAI_CHAU}/../{LAI_CHAU}", "lai-chau-2943-kh-ubnd-2021.txt"])
+def test_a_document_filter_is_an_indexed_id_never_a_path(service: Any, doc_id: str):
+    result = service.ask("Ai chủ trì cải cách hành chính?", doc_id=doc_id)
+    assert result["status"] == "invalid" and "Không có tài liệu" in result["message"]
+    assert "root:" not in str(result)
+    assert service.ask("Ai chủ trì cải cách hành chính?", doc_id=LAI_CHAU)["status"] in {"answered", "abstained"}
+
+
 def test_over_long_question_through_the_pipeline_is_cut_with_a_note(service: Any):
     answer = service.pipeline.ask("Ai chủ trì cải cách hành chính ở Lai Châu? " + "a" * 20_000)
     assert "chỉ phần đầu được dùng" in answer.answer
