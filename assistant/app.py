@@ -202,18 +202,22 @@ class ChatService:
 
     def __init__(self, pipeline: Any, feedback: FeedbackStore, *, pipeline_slots: int = PIPELINE_SLOTS,
                  keep_answers: int = 5000) -> None:
-        self.pipeline = pipeline
         self.feedback = feedback
         self.max_chars = int(getattr(getattr(pipeline, "settings", None), "max_question_chars", 2000))
-        self.documents = pipeline.documents()
-        self.provinces = list(pipeline.index.provinces)
         self._slots = threading.BoundedSemaphore(pipeline_slots)
         self._answers: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._answers_lock = threading.Lock()
         self._keep = keep_answers
-        self._chunks: dict[str, list[Any]] = defaultdict(list)
+        self.use(pipeline)
+
+    def use(self, pipeline: Any) -> None:
+        """Answer from ``pipeline`` from now on (a newly published index); questions already being
+        answered finish on the previous one."""
+        chunks: dict[str, list[Any]] = defaultdict(list)
         for chunk in pipeline.index.chunks:
-            self._chunks[chunk.metadata.get("doc_id", "")].append(chunk)
+            chunks[chunk.metadata.get("doc_id", "")].append(chunk)
+        self._chunks, self.documents, self.provinces = chunks, pipeline.documents(), list(pipeline.index.provinces)
+        self.pipeline = pipeline
 
     # questions
     def check(self, question: str | None) -> str | None:
@@ -646,6 +650,10 @@ def main(argv: list[str] | None = None) -> int:
     log.info("pipeline loaded in %.1f s (%d documents, %d chunks)", time.perf_counter() - started,
              len(pipeline.documents()), len(pipeline.index.chunks))
     demo = build_app(pipeline)
+    if settings.reload_seconds > 0:
+        from assistant.reload import IndexWatcher
+
+        IndexWatcher(demo.service, settings, settings.reload_seconds).start()  # type: ignore[attr-defined]
     log.info("feedback is stored in %s", pipeline.settings.feedback_db)
     log.info("serving on http://%s:%d%s", args.host, args.port, " (login required)" if auth else "")
     try:

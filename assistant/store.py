@@ -81,6 +81,21 @@ def http_client(url: str) -> Any:
     return client
 
 
+def current_generation(path: Path, url: str | None, collection: str) -> str | None:
+    """The published generation ("" for a store built before generations), or None when there is none."""
+    if url:
+        client = http_client(url)
+        names = {getattr(c, "name", str(c)) for c in client.list_collections()}
+        if f"{collection}-meta" not in names:
+            return None
+        got = client.get_collection(f"{collection}-meta", embedding_function=None).get(ids=["current"])
+        return got["documents"][0] if got["ids"] else None
+    name = read_pointer(path)
+    if name is None and (path / LEGACY_DB).is_file():
+        return ""
+    return name
+
+
 def server_has_index(url: str, collection: str) -> bool:
     """Whether the Chroma server at ``url`` has a published index (a damaged one counts)."""
     client = http_client(url)

@@ -193,6 +193,27 @@ def test_second_ingest_is_refused_and_answers_continue_during_an_ingest(docs: Pa
     assert serving in remove_stale(settings.store) and generations(settings) == [read_pointer(settings.store)]
 
 
+def test_the_app_switches_to_a_newly_published_index_without_a_restart(docs: Path, settings: Settings):
+    from assistant.app import ChatService
+    from assistant.feedback import FeedbackStore
+    from assistant.pipeline import Pipeline
+    from assistant.reload import IndexWatcher
+
+    ingest([docs], settings, progress=False)
+    service = ChatService(Pipeline(settings), FeedbackStore(settings.store.parent / "feedback.sqlite3"))
+    watcher = IndexWatcher(service, settings, interval=3600, release_after=0)
+    assert watcher.check_once() is False  # nothing new
+    old = read_pointer(settings.store)
+    shutil.copy(DATA / f"{TUYEN_QUANG}.txt", docs)
+    ingest([docs], settings, progress=False)
+    assert old in generations(settings)  # still read by the service
+    assert watcher.check_once() is True
+    assert TUYEN_QUANG in service.documents and service.pipeline.store.generation == read_pointer(settings.store)
+    assert "Tuyên Quang" in service.provinces
+    assert service.ask("Tuyên Quang đặt mục tiêu gì về cải cách hành chính?")["status"] in {"answered", "abstained"}
+    assert old in remove_stale(settings.store)  # released by the switch
+
+
 def test_unchanged_reingest_builds_no_generation(docs: Path, settings: Settings):
     ingest([docs], settings, progress=False)
     serving = read_pointer(settings.store)
