@@ -125,7 +125,7 @@ def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, prog
             new = _ingest_into(paths, settings, old, report, progress)
             if new is not None:
                 log.info("publishing generation %s", new.generation)
-                new.publish(previous=old.generation if old else None)
+                new.publish(previous=old.generation if old else _published(settings))
                 published = True
                 log.info("switched to generation %s", new.generation)
         except BaseException:
@@ -138,6 +138,16 @@ def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, prog
         _remove_stale(settings, new)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _published(settings: Settings) -> str | None:
+    """The serving generation's name even when it is not opened (``--rebuild``, or a damaged index)."""
+    from assistant.store import current_generation
+
+    try:
+        return current_generation(settings.store, settings.chroma_url or None, settings.collection) or None
+    except Exception:  # unreachable or damaged: nothing to keep for readers
+        return None
 
 
 def _remove_stale(settings: Settings, new: Store | None) -> None:
@@ -156,7 +166,18 @@ def _remove_stale(settings: Settings, new: Store | None) -> None:
 
 def _ingest_into(paths: list[Path], settings: Settings, old: Store | None, report: IngestReport,
                  progress: bool) -> Store | None:
-    """Process the files; returns the new generation, or None when nothing changed."""
+    """Process the files; returns the new (unpublished) generation, or None when nothing changed."""
+    building: list[Store] = []
+    try:
+        return _build(paths, settings, old, report, progress, building)
+    except BaseException:
+        for store in building:  # an error (not a kill): drop the unfinished generation now
+            store.discard()
+        raise
+
+
+def _build(paths: list[Path], settings: Settings, old: Store | None, report: IngestReport, progress: bool,
+           building: list[Store]) -> Store | None:
     from assistant.embeddings import SentenceEmbeddings
 
     files, report.failed = discover(paths)
@@ -201,6 +222,7 @@ def _ingest_into(paths: list[Path], settings: Settings, old: Store | None, repor
             continue
         if new is None:
             new = open_store(settings, create=True)
+            building.append(new)
             embedder = SentenceEmbeddings(new.model, settings.torch_threads)
             log.info("building generation %s", new.generation)
         assert embedder is not None
@@ -230,6 +252,7 @@ def _ingest_into(paths: list[Path], settings: Settings, old: Store | None, repor
         return None
     if new is None:
         new = open_store(settings, create=True)
+        building.append(new)
     if old is not None and carry:
         log.info("copying %d unchanged documents into generation %s", len(carry), new.generation)
         for doc_id in carry:

@@ -50,7 +50,10 @@ def snapshot(settings: Settings) -> Snapshot:
         ids, texts, metas = store.all_chunks()
         assert len(ids) == store.count() == sum(int(i["chunks"]) for i in store.documents().values())
         assert {m["doc_id"] for m in metas} == set(store.documents())
-        # the dense index answers: a chunk's own embedding finds it first
+        # the dense index answers for every chunk: its stored embedding finds it first
+        got = store.collection.get(include=["embeddings"])
+        hits = store.collection.query(query_embeddings=list(got["embeddings"]), n_results=1, include=[])
+        assert [h[0] for h in hits["ids"]] == list(got["ids"])
         vector = store.embedding_function._inner.embed_documents([texts[0]])[0]
         assert store.search(vector, 3)[0][0] in ids
         return Snapshot({d: i["hash"] for d, i in store.documents().items()}, len(ids))

@@ -85,3 +85,39 @@ def test_logs_never_contain_the_password(tmp_path, monkeypatch, caplog, capsys):
     assert "failed login for user 'canbo'" in caplog.text
     for text in (caplog.text, out.out, out.err):
         assert SECRET not in text
+
+
+def test_every_installed_dependency_is_pinned():
+    """A fresh install is reproducible: each direct dependency (pyproject, with the dev extra) and everything
+    they pull in has an exact pin in constraints.txt, which `make` installs with."""
+    import importlib.metadata as md
+    import tomllib
+
+    from packaging.markers import default_environment
+    from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, sep, version = line.partition("==")
+            assert sep and version, f"constraints.txt: {line!r} is not an exact pin"
+            pins[canonicalize_name(name)] = version
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    todo = [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]]
+    env = {**default_environment(), "extra": ""}
+    seen: set[str] = set()
+    while todo:
+        req = todo.pop()
+        name = canonicalize_name(req.name)
+        if name in seen or (req.marker and not req.marker.evaluate(env)):
+            continue
+        seen.add(name)
+        assert name in pins, f"{req.name} is installed but not pinned in constraints.txt"
+        installed = md.version(req.name)  # "==2.13.0" admits the local build "2.13.0+cpu", as pip does
+        assert SpecifierSet(f"=={pins[name]}").contains(installed), f"{req.name}: {installed} is not {pins[name]}"
+        todo += [Requirement(r) for r in md.requires(req.name) or []]
+    assert pins["torch"].split("+")[0] == "2.13.0" and len(seen) > 50
+    assert "-c constraints.txt" in (ROOT / "Makefile").read_text(encoding="utf-8")
