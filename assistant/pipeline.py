@@ -138,3 +138,12 @@ def get_pipeline(settings: Settings | None = None) -> Pipeline:
         if _PIPELINE is None or (settings is not None and settings != _PIPELINE.settings):
             _PIPELINE = Pipeline(settings)
         return _PIPELINE
+
+
+def replace_pipeline(old: Pipeline, new: Pipeline) -> None:
+    """Make ``new`` the process-wide pipeline if ``old`` was (after the app loaded a newer index), so the
+    old one can be freed."""
+    global _PIPELINE
+    with _LOCK:
+        if _PIPELINE is old:
+            _PIPELINE = new

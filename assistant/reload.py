@@ -28,7 +28,7 @@ class IndexWatcher:
 
     def check_once(self) -> bool:
         """Load and switch to a newly published index; True if the service now uses a new one."""
-        from assistant.pipeline import Pipeline
+        from assistant.pipeline import Pipeline, replace_pipeline
         from assistant.store import current_generation
 
         serving = getattr(self.service.pipeline, "store", None)
@@ -48,7 +48,9 @@ class IndexWatcher:
         except Exception:
             log.exception("could not load the new index; still answering from generation %s", serving.generation)
             return False
+        previous = self.service.pipeline
         self.service.use(pipeline)
+        replace_pipeline(previous, pipeline)
         log.info("now answering from generation %s (%d documents, %d chunks)", pipeline.store.generation,
                  len(pipeline.documents()), len(pipeline.index.chunks))
         if self.release_after > 0:

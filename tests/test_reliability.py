@@ -197,13 +197,14 @@ def test_second_ingest_is_refused_and_answers_continue_during_an_ingest(docs: Pa
 
 
 def test_the_app_switches_to_a_newly_published_index_without_a_restart(docs: Path, settings: Settings):
+    import assistant.pipeline
     from assistant.app import ChatService
     from assistant.feedback import FeedbackStore
-    from assistant.pipeline import Pipeline
     from assistant.reload import IndexWatcher
 
     ingest([docs], settings, progress=False)
-    service = ChatService(Pipeline(settings), FeedbackStore(settings.store.parent / "feedback.sqlite3"))
+    first = assistant.pipeline.get_pipeline(settings)
+    service = ChatService(first, FeedbackStore(settings.store.parent / "feedback.sqlite3"))
     watcher = IndexWatcher(service, settings, interval=3600, release_after=0)
     assert watcher.check_once() is False  # nothing new
     old = read_pointer(settings.store)
@@ -211,6 +212,7 @@ def test_the_app_switches_to_a_newly_published_index_without_a_restart(docs: Pat
     ingest([docs], settings, progress=False)
     assert old in generations(settings)  # still read by the service
     assert watcher.check_once() is True
+    assert assistant.pipeline.get_pipeline(settings) is service.pipeline is not first  # the old one can be freed
     assert TUYEN_QUANG in service.documents and service.pipeline.store.generation == read_pointer(settings.store)
     assert "Tuyên Quang" in service.provinces
     assert service.ask("Tuyên Quang đặt mục tiêu gì về cải cách hành chính?")["status"] in {"answered", "abstained"}
