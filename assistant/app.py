@@ -27,6 +27,7 @@ import time
 import uuid
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -204,7 +205,9 @@ class ChatService:
                  keep_answers: int = 5000) -> None:
         self.feedback = feedback
         self.max_chars = int(getattr(getattr(pipeline, "settings", None), "max_question_chars", 2000))
-        self._slots = threading.BoundedSemaphore(pipeline_slots)
+        # The pipeline runs on a fixed pool of threads, first come first served: torch keeps per-thread
+        # buffers, so answering on whichever of Gradio's many worker threads made memory grow with each one.
+        self._workers = ThreadPoolExecutor(max_workers=pipeline_slots, thread_name_prefix="pipeline")
         self._answers: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._answers_lock = threading.Lock()
         self._keep = keep_answers
@@ -246,10 +249,9 @@ class ChatService:
 
         started = time.perf_counter()
         try:
-            with self._slots:
-                earlier = [h for h in (history or []) if isinstance(h, str) and h.strip()][-20:]
-                answer = self.pipeline.ask(result["question"], province=province or None, doc_id=doc_id or None,
-                                           history=earlier or None)
+            earlier = [h for h in (history or []) if isinstance(h, str) and h.strip()][-20:]
+            answer = self._workers.submit(self.pipeline.ask, result["question"], province=province or None,
+                                          doc_id=doc_id or None, history=earlier or None).result()
         except QuestionError as exc:
             result.update(message=str(exc), answer=str(exc))
             return result
