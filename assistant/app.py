@@ -48,6 +48,8 @@ QUEUE_CONCURRENCY = 8
 QUEUE_MAX_SIZE = 64
 #: Questions answered by the pipeline at the same time (CPU-bound; the rest wait their turn).
 PIPELINE_SLOTS = 2
+#: Freed heap memory is given back to the OS after this many answers.
+TRIM_EVERY = 200
 #: Streaming: frames per answer and pause between them (the answer itself is computed at once).
 STREAM_FRAMES = 14
 STREAM_DELAY = 0.04
@@ -211,6 +213,7 @@ class ChatService:
         self._answers: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._answers_lock = threading.Lock()
         self._keep = keep_answers
+        self._answered = 0
         self.use(pipeline)
 
     def use(self, pipeline: Any) -> None:
@@ -279,6 +282,12 @@ class ChatService:
             self._answers[result["answer_id"]] = result
             while len(self._answers) > self._keep:
                 self._answers.popitem(last=False)
+            self._answered += 1
+            trim = self._answered % TRIM_EVERY == 0
+        if trim:  # keeps the resident size flat under load (see assistant.memory)
+            from assistant.memory import trim as trim_memory
+
+            trim_memory()
 
     def recall(self, answer_id: str) -> dict[str, Any] | None:
         with self._answers_lock:
