@@ -51,3 +51,17 @@ def test_percentiles_and_memory_trend():
     assert lt.percentile([1, 2, 3, 4, 5], 0.5) == 3 and lt.percentile([10, 20], 0.95) == 19.5
     trend = lt.memory_trend([100, 100, 101, 101, 102, 102, 110, 110])
     assert trend["first_quartile_mb"] == 100 and trend["last_quartile_mb"] == 110 and trend["growth_mb"] == 10
+
+
+def test_the_app_trims_freed_memory_every_few_hundred_answers(tmp_path: Path, monkeypatch):
+    import assistant.memory
+    from assistant import app as webapp
+    from assistant.feedback import FeedbackStore
+
+    calls = []
+    monkeypatch.setattr(assistant.memory, "trim", lambda: calls.append(1) or True)
+    monkeypatch.setattr(webapp, "TRIM_EVERY", 5)
+    service = webapp.ChatService(TinyPipeline(tmp_path / "f.sqlite3"), FeedbackStore(tmp_path / "f.sqlite3"))
+    for _ in range(12):
+        assert service.ask("Ai chủ trì?")["status"] == "answered"
+    assert len(calls) == 2
