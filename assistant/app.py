@@ -27,13 +27,13 @@ import time
 import uuid
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from assistant import rendering
-from assistant.commitment_store import commitments_for
 from assistant.commitments_tab import build_tab as build_commitments_tab
 from assistant.feedback import FeedbackStore, normalise_vote
 
@@ -49,6 +49,8 @@ QUEUE_CONCURRENCY = 8
 QUEUE_MAX_SIZE = 64
 #: Questions answered by the pipeline at the same time (CPU-bound; the rest wait their turn).
 PIPELINE_SLOTS = 2
+#: Freed heap memory is given back to the OS after this many answers.
+TRIM_EVERY = 200
 #: Streaming: frames per answer and pause between them (the answer itself is computed at once).
 STREAM_FRAMES = 14
 STREAM_DELAY = 0.04
@@ -208,18 +210,25 @@ class ChatService:
 
     def __init__(self, pipeline: Any, feedback: FeedbackStore, *, pipeline_slots: int = PIPELINE_SLOTS,
                  keep_answers: int = 5000) -> None:
-        self.pipeline = pipeline
         self.feedback = feedback
         self.max_chars = int(getattr(getattr(pipeline, "settings", None), "max_question_chars", 2000))
-        self.documents = pipeline.documents()
-        self.provinces = list(pipeline.index.provinces)
-        self._slots = threading.BoundedSemaphore(pipeline_slots)
+        # The pipeline runs on a fixed pool of threads, first come first served: torch keeps per-thread
+        # buffers, so answering on whichever of Gradio's many worker threads made memory grow with each one.
+        self._workers = ThreadPoolExecutor(max_workers=pipeline_slots, thread_name_prefix="pipeline")
         self._answers: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._answers_lock = threading.Lock()
         self._keep = keep_answers
-        self._chunks: dict[str, list[Any]] = defaultdict(list)
+        self._answered = 0
+        self.use(pipeline)
+
+    def use(self, pipeline: Any) -> None:
+        """Answer from ``pipeline`` from now on (a newly published index); questions already being
+        answered finish on the previous one."""
+        chunks: dict[str, list[Any]] = defaultdict(list)
         for chunk in pipeline.index.chunks:
-            self._chunks[chunk.metadata.get("doc_id", "")].append(chunk)
+            chunks[chunk.metadata.get("doc_id", "")].append(chunk)
+        self._chunks, self.documents, self.provinces = chunks, pipeline.documents(), list(pipeline.index.provinces)
+        self.pipeline = pipeline
 
     # questions
     def check(self, question: str | None) -> str | None:
@@ -248,10 +257,9 @@ class ChatService:
 
         started = time.perf_counter()
         try:
-            with self._slots:
-                earlier = [h for h in (history or []) if isinstance(h, str) and h.strip()][-20:]
-                answer = self.pipeline.ask(result["question"], province=province or None, doc_id=doc_id or None,
-                                           history=earlier or None)
+            earlier = [h for h in (history or []) if isinstance(h, str) and h.strip()][-20:]
+            answer = self._workers.submit(self.pipeline.ask, result["question"], province=province or None,
+                                          doc_id=doc_id or None, history=earlier or None).result()
         except QuestionError as exc:
             result.update(message=str(exc), answer=str(exc))
             return result
@@ -279,6 +287,12 @@ class ChatService:
             self._answers[result["answer_id"]] = result
             while len(self._answers) > self._keep:
                 self._answers.popitem(last=False)
+            self._answered += 1
+            trim = self._answered % TRIM_EVERY == 0
+        if trim:  # keeps the resident size flat under load (see assistant.memory)
+            from assistant.memory import trim as trim_memory
+
+            trim_memory()
 
     def recall(self, answer_id: str) -> dict[str, Any] | None:
         with self._answers_lock:
@@ -452,7 +466,7 @@ def build_app(pipeline: Any, *, feedback: FeedbackStore | None = None, stream_de
                     new_chat = gr.Button("Cuộc trò chuyện mới", variant="secondary", size="sm", scale=0,
                                          min_width=160, elem_id="cchc-new")
                 gr.Markdown(FOOTER, elem_id="cchc-footer")
-            build_commitments_tab(demo, commitments_for(pipeline.settings.store), service)
+            build_commitments_tab(demo, service)
             with gr.Tab("Về dữ liệu", id="about", elem_id="cchc-tab-about"):
                 gr.HTML(_about_html(service), elem_id="cchc-about")
 
@@ -624,10 +638,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("ASSISTANT_PORT", DEFAULT_PORT)),
                         help=f"port (default {DEFAULT_PORT})")
     parser.add_argument("--store", type=Path, help="store folder (default: vectorstore/)")
+    parser.add_argument("--chroma-url", help="read the index from a Chroma server, e.g. http://10.0.0.5:8000 "
+                                             "(default: $ASSISTANT_CHROMA_URL)")
     parser.add_argument("--insecure", action="store_true",
                         help="allow a non-loopback --host without ASSISTANT_AUTH (anyone on the network can use it)")
     args = parser.parse_args(argv)
-    settings = get_settings(store=args.store)
+    settings = get_settings(store=args.store, chroma_url=args.chroma_url)
     logging.basicConfig(level=getattr(logging, str(settings.log_level).upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "httpcore", "bm25s", "urllib3"):
@@ -648,7 +664,7 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.pipeline import get_pipeline
     from assistant.store import StoreError
 
-    log.info("loading the pipeline from %s …", settings.store)
+    log.info("loading the pipeline from %s …", settings.chroma_url or settings.store)
     started = time.perf_counter()
     try:
         pipeline = get_pipeline(settings)
@@ -658,6 +674,10 @@ def main(argv: list[str] | None = None) -> int:
     log.info("pipeline loaded in %.1f s (%d documents, %d chunks)", time.perf_counter() - started,
              len(pipeline.documents()), len(pipeline.index.chunks))
     demo = build_app(pipeline)
+    if settings.reload_seconds > 0:
+        from assistant.reload import IndexWatcher
+
+        IndexWatcher(demo.service, settings, settings.reload_seconds).start()  # type: ignore[attr-defined]
     log.info("feedback is stored in %s", pipeline.settings.feedback_db)
     log.info("serving on http://%s:%d%s", args.host, args.port, " (login required)" if auth else "")
     try:

@@ -78,7 +78,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.pipeline import QuestionError, get_pipeline
     from assistant.store import StoreError
 
-    settings = get_settings(store=args.store)
+    settings = get_settings(store=args.store, chroma_url=args.chroma_url)
     try:
         pipeline = get_pipeline(settings)
     except StoreError as exc:
@@ -114,7 +114,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
     from assistant.store import StoreError
 
     try:
-        store = open_store(get_settings(store=args.store), create=False)
+        store = open_store(get_settings(store=args.store, chroma_url=args.chroma_url), create=False)
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -127,13 +127,20 @@ def cmd_docs(args: argparse.Namespace) -> int:
 def cmd_commitments(args: argparse.Namespace) -> int:
     """Targets and responsibilities extracted at ingest, filtered, as a table, CSV or JSON."""
     from assistant import commitment_views as views
-    from assistant.commitment_store import commitments_for
+    from assistant.commitment_store import commitments_of
+    from assistant.ingest import commitments_cache, open_store
+    from assistant.store import StoreError
 
-    db = commitments_for(get_settings(store=args.store).store)
-    if not db.exists:
-        print(f"error: no commitments table in {db.path.parent}; build the index first: python ingest.py",
-              file=sys.stderr)
+    settings = get_settings(store=args.store, chroma_url=args.chroma_url)
+    try:
+        store = open_store(settings)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 1
+    try:
+        db = commitments_of(store, commitments_cache(settings))
+    finally:
+        store.close()
     try:
         filters = views.Filters.parse(province=args.province, area=args.area, year=args.year, agency=args.agency,
                                       role=args.role, indicator=args.indicator, text=args.search)
@@ -162,11 +169,13 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--province", help="only documents of this province")
     ask.add_argument("--doc", help="only this document id (see `docs`)")
     ask.add_argument("--store", type=Path, help="store folder (default: vectorstore/)")
+    ask.add_argument("--chroma-url", help="read the index from a Chroma server (default: $ASSISTANT_CHROMA_URL)")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--jsonl", metavar="FILE", help="read JSON lines with id and question; print one JSON per line")
     ask.set_defaults(func=cmd_ask)
     docs = sub.add_parser("docs", help="list the indexed documents")
     docs.add_argument("--store", type=Path)
+    docs.add_argument("--chroma-url", help="read the index from a Chroma server (default: $ASSISTANT_CHROMA_URL)")
     docs.set_defaults(func=cmd_docs)
     com = sub.add_parser("commitments", help="targets (chỉ tiêu) or responsibilities (phân công) of the plans")
     com.add_argument("kind", nargs="?", choices=["targets", "responsibilities"], default="targets")
@@ -180,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     com.add_argument("--search", help="full-text search (diacritics optional)")
     com.add_argument("--format", choices=["table", "csv", "json"], default="table")
     com.add_argument("--store", type=Path)
+    com.add_argument("--chroma-url", help="read the index from a Chroma server (default: $ASSISTANT_CHROMA_URL)")
     com.set_defaults(func=cmd_commitments)
 
     def cmd_feedback_export(args: argparse.Namespace) -> int:

@@ -1,9 +1,13 @@
-"""SQLite tables of targets and responsibilities, one file beside the Chroma store.
+"""SQLite tables of targets and responsibilities, one file beside each published index.
 
 SQLite because the explorer needs what a vector store does not do: exact filters (province, area,
-year, agency, role), grouping for comparisons and full-text search, over a few thousand rows. The
-file is rebuilt incrementally with the index: a document's rows are replaced when its content hash
-or :data:`~assistant.commitments.EXTRACTOR_VERSION` changes, in one transaction.
+year, agency, role), grouping for comparisons and full-text search, over a few thousand rows.
+
+The rows themselves are extracted at ingest and kept in the index registry with their document (see
+:func:`assistant.commitments.commitment_rows`), so they are carried over, published and rolled back
+with the document's chunks, in a local store as on a Chroma server; only changed documents (or all of
+them, when the extractor changes) are read again. The SQLite file is built from the registry of one
+generation: inside the generation's folder at ingest, or in a local cache for a Chroma server.
 
 Full-text search uses FTS5 over a diacritic-folded copy of each row, so "tai chinh cong" finds
 "tài chính công".
@@ -12,13 +16,13 @@ Full-text search uses FTS5 over a diacritic-folded copy of each row, so "tai chi
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
-from assistant.commitments import EXTRACTOR_VERSION, Responsibility, Target
 from assistant.vntext import fold
 
 log = logging.getLogger(__name__)
@@ -26,130 +30,92 @@ log = logging.getLogger(__name__)
 FILENAME = "commitments.sqlite3"
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, extractor_version TEXT NOT NULL,
+CREATE TABLE documents (
+    doc_id TEXT PRIMARY KEY, content_hash TEXT, extractor_version TEXT,
     province TEXT, title TEXT, so_hieu TEXT, doc_type TEXT, year INTEGER, period TEXT
 );
-CREATE TABLE IF NOT EXISTS targets (
+CREATE TABLE targets (
     id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
     province TEXT, indicator TEXT, indicator_key TEXT, value TEXT, number REAL, number_max REAL, unit TEXT,
     comparator TEXT, year TEXT, period_text TEXT, effective_year TEXT, area TEXT, section TEXT, chunk_id TEXT,
     sentence TEXT, start INTEGER, "end" INTEGER, value_start INTEGER, value_end INTEGER
 );
-CREATE TABLE IF NOT EXISTS responsibilities (
+CREATE TABLE responsibilities (
     id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
     province TEXT, agency TEXT, agency_text TEXT, role TEXT, task TEXT, area TEXT, section TEXT, chunk_id TEXT,
     sentence TEXT, start INTEGER, "end" INTEGER, agency_from_heading INTEGER
 );
-CREATE INDEX IF NOT EXISTS targets_doc ON targets(doc_id);
-CREATE INDEX IF NOT EXISTS responsibilities_doc ON responsibilities(doc_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(kind UNINDEXED, ref UNINDEXED, doc_id UNINDEXED, body);
+CREATE INDEX targets_doc ON targets(doc_id);
+CREATE INDEX responsibilities_doc ON responsibilities(doc_id);
+CREATE VIRTUAL TABLE search USING fts5(kind UNINDEXED, ref UNINDEXED, doc_id UNINDEXED, body);
 """
 
 _TARGET_COLUMNS = ["doc_id", "province", "indicator", "indicator_key", "value", "number", "number_max", "unit",
                    "comparator", "year", "period_text", "effective_year", "area", "section", "sentence", "start",
-                   "end", "value_start", "value_end"]
+                   "end", "value_start", "value_end", "chunk_id"]
 _RESPONSIBILITY_COLUMNS = ["doc_id", "province", "agency", "agency_text", "role", "task", "area", "section",
-                           "sentence", "start", "end", "agency_from_heading"]
+                           "sentence", "start", "end", "agency_from_heading", "chunk_id"]
+_SEARCHABLE = {"target": ("indicator", "value", "sentence", "province", "section"),
+               "responsibility": ("agency", "agency_text", "role", "task", "sentence", "province", "section")}
 
 
 def _quoted(columns: Iterable[str]) -> str:
     return ", ".join(f'"{c}"' for c in columns)
 
 
-def chunk_for(offset: int, chunks: Sequence[Any]) -> str | None:
-    """The id of the chunk whose text contains ``offset`` (chunks are exact slices of the canonical text)."""
-    for chunk in chunks:
-        if chunk.start <= offset < chunk.end:
-            return str(chunk.chunk_id)
-    return None
-
-
 class CommitmentStore:
-    """Read and write the commitments tables. Connections are opened per call, so it is thread-safe."""
+    """Query the commitments tables. Connections are opened per call, so it is thread-safe."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
 
     @contextmanager
-    def _connect(self, *, write: bool = False):  # type: ignore[no-untyped-def]
-        if write:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        elif not self.path.exists():
+    def _connect(self):  # type: ignore[no-untyped-def]
+        if not self.path.exists():
             raise FileNotFoundError(
                 f"no commitments table at {self.path}; build the index first: python ingest.py")
         conn = sqlite3.connect(self.path, timeout=30)
         conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys = ON")
         with closing(conn):
-            if write:
-                conn.executescript(_SCHEMA)
             yield conn
 
     @property
     def exists(self) -> bool:
         return self.path.exists()
 
-    # ---------------------------------------------------------------------------------------- writes
-
-    def is_current(self, doc_id: str, content_hash: str) -> bool:
-        if not self.exists:
-            return False
-        with self._connect(write=True) as conn:
-            row = conn.execute("SELECT content_hash, extractor_version FROM documents WHERE doc_id = ?",
-                               (doc_id,)).fetchone()
-        return bool(row) and row["content_hash"] == content_hash and row["extractor_version"] == EXTRACTOR_VERSION
-
-    def replace_document(self, meta: Mapping[str, Any], content_hash: str, targets: Sequence[Target],
-                         responsibilities: Sequence[Responsibility], chunks: Sequence[Any] = ()) -> None:
-        doc_id = str(meta["doc_id"])
-        with self._connect(write=True) as conn, conn:
-            self._delete(conn, doc_id)
-            conn.execute(
-                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (doc_id, content_hash, EXTRACTOR_VERSION, meta.get("province"), meta.get("title"),
-                 meta.get("so_hieu"), meta.get("doc_type"), meta.get("year"), meta.get("period")))
-            for t in targets:
-                self._insert(conn, "target", t.to_dict(), chunk_for(t.value_start, chunks),
-                             [t.indicator, t.value, t.sentence, t.province, t.section])
-            for r in responsibilities:
-                self._insert(conn, "responsibility", r.to_dict(), chunk_for(r.start, chunks),
-                             [r.agency, r.agency_text, r.role, r.task, r.sentence, r.province, r.section])
-        log.debug("commitments: %s: %d targets, %d responsibilities", doc_id, len(targets), len(responsibilities))
+    def build(self, documents: Mapping[str, Mapping[str, Any]]) -> None:
+        """Write the tables for ``documents`` (registry entries with their ``commitments`` rows) into a new
+        file and move it into place atomically: readers see the old tables or the new ones, never half."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        conn = sqlite3.connect(tmp)
+        try:
+            with conn:
+                conn.executescript(_SCHEMA)
+                for doc_id, info in documents.items():
+                    rows = info.get("commitments") or {}
+                    conn.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 (doc_id, info.get("hash"), rows.get("version"), info.get("province"),
+                                  info.get("title"), info.get("so_hieu"), info.get("doc_type"), info.get("year"),
+                                  info.get("period")))
+                    for row in rows.get("targets", []):
+                        self._insert(conn, "target", row)
+                    for row in rows.get("responsibilities", []):
+                        self._insert(conn, "responsibility", row)
+        finally:
+            conn.close()
+        os.replace(tmp, self.path)
+        log.debug("commitments tables written to %s", self.path)
 
     @staticmethod
-    def _insert(conn: sqlite3.Connection, kind: str, row: Mapping[str, Any], chunk_id: str | None,
-                searchable: Sequence[str]) -> None:
+    def _insert(conn: sqlite3.Connection, kind: str, row: Mapping[str, Any]) -> None:
         table, columns = ("targets", _TARGET_COLUMNS) if kind == "target" else \
             ("responsibilities", _RESPONSIBILITY_COLUMNS)
-        cur = conn.execute(f"INSERT INTO {table} ({_quoted(columns)}, chunk_id) "
-                           f"VALUES ({', '.join('?' * (len(columns) + 1))})", [row[c] for c in columns] + [chunk_id])
-        conn.execute("INSERT INTO search VALUES (?, ?, ?, ?)",
-                     (kind, cur.lastrowid, row["doc_id"], fold(" ".join(searchable))))
-
-    @staticmethod
-    def _delete(conn: sqlite3.Connection, doc_id: str) -> None:
-        conn.execute("DELETE FROM search WHERE doc_id = ?", (doc_id,))
-        conn.execute("DELETE FROM targets WHERE doc_id = ?", (doc_id,))
-        conn.execute("DELETE FROM responsibilities WHERE doc_id = ?", (doc_id,))
-        conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
-
-    def delete_document(self, doc_id: str) -> None:
-        if self.exists:
-            with self._connect(write=True) as conn, conn:
-                self._delete(conn, doc_id)
-
-    def retain(self, doc_ids: Iterable[str]) -> list[str]:
-        """Delete the rows of every document not in ``doc_ids``; returns the ids removed."""
-        keep = set(doc_ids)
-        if not self.exists:
-            return []
-        with self._connect(write=True) as conn:
-            known = [r["doc_id"] for r in conn.execute("SELECT doc_id FROM documents")]
-        gone = [d for d in known if d not in keep]
-        for doc_id in gone:
-            self.delete_document(doc_id)
-        return gone
+        cur = conn.execute(f"INSERT INTO {table} ({_quoted(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                           [row.get(c) for c in columns])
+        body = " ".join(str(row.get(c) or "") for c in _SEARCHABLE[kind])
+        conn.execute("INSERT INTO search VALUES (?, ?, ?, ?)", (kind, cur.lastrowid, row.get("doc_id"), fold(body)))
 
     # ----------------------------------------------------------------------------------------- reads
 
@@ -216,6 +182,21 @@ class CommitmentStore:
                     for t in ("documents", "targets", "responsibilities")}
 
 
-def commitments_for(store_dir: Path) -> CommitmentStore:
-    """The commitments tables of the vector store in ``store_dir`` (the file sits inside that folder)."""
-    return CommitmentStore(Path(store_dir) / FILENAME)
+def commitments_of(store: Any, cache_dir: Path) -> CommitmentStore:
+    """The commitments tables of an opened index generation (an :class:`assistant.store.Store`).
+
+    A local generation has them in its own folder (written at ingest); for a Chroma server, or a store
+    built before commitments existed, they are built from the registry into ``cache_dir`` on first use.
+    """
+    folder = getattr(store, "folder", None)
+    generation = getattr(store, "generation", "") or "current"
+    db = CommitmentStore(Path(folder) / FILENAME if folder is not None else
+                         Path(cache_dir) / f"commitments-{generation}.sqlite3")
+    if not db.exists:
+        try:
+            db.build(store.documents())
+        except OSError as exc:  # a read-only store folder: fall back to the cache
+            log.warning("cannot write %s (%s); using %s", db.path, exc, cache_dir)
+            db = CommitmentStore(Path(cache_dir) / f"commitments-{generation}.sqlite3")
+            db.build(store.documents())
+    return db

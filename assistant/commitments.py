@@ -18,7 +18,7 @@ agency once for the tasks below them ("3. Sở Tài chính:" / "- Sở Nội v�
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -624,3 +624,23 @@ def extract_responsibilities(parsed: ParsedDocument, meta: Mapping[str, Any]) ->
                     start=clause.start, end=clause.end, agency_from_heading=from_heading,
                 ))
     return out
+
+
+def chunk_for(offset: int, chunks: Sequence[Any]) -> str | None:
+    """The id of the chunk whose text contains ``offset`` (chunks are exact slices of the canonical text)."""
+    for chunk in chunks:
+        if chunk.start <= offset < chunk.end:
+            return str(chunk.chunk_id)
+    return None
+
+
+def commitment_rows(parsed: ParsedDocument, meta: Mapping[str, Any], chunks: Sequence[Any]) -> dict[str, Any]:
+    """A document's targets and responsibilities as plain rows, each linked to the chunk it cites; stored in
+    the index registry with the document (JSON), from which the SQLite tables are built."""
+    return {
+        "version": EXTRACTOR_VERSION,
+        "targets": [{**t.to_dict(), "chunk_id": chunk_for(t.value_start, chunks)}
+                    for t in extract_targets(parsed, meta)],
+        "responsibilities": [{**r.to_dict(), "chunk_id": chunk_for(r.start, chunks)}
+                             for r in extract_responsibilities(parsed, meta)],
+    }

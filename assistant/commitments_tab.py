@@ -28,12 +28,18 @@ HINT = ("Chọn một dòng để xem đoạn văn bản gốc. Bộ lọc năm:
 
 
 class CommitmentsView:
-    """Queries and renders for the tab; kept apart from Gradio wiring so it can be tested directly."""
+    """Queries and renders for the tab; kept apart from Gradio wiring so it can be tested directly.
 
-    def __init__(self, db: CommitmentStore, service: Any) -> None:
-        self.db = db
+    The tables are those of the service's current pipeline, so the tab follows a newly published index."""
+
+    def __init__(self, service: Any) -> None:
         self.service = service
         self._export_dir = Path(tempfile.mkdtemp(prefix="cchc-commitments-"))
+
+    @property
+    def db(self) -> CommitmentStore:
+        db = getattr(self.service.pipeline, "commitment_db", None)
+        return db if db is not None else CommitmentStore(Path("/nonexistent") / "commitments.sqlite3")
 
     def province_choices(self) -> list[tuple[str, str]]:
         return [("Tất cả", "")] + [(p, p) for p in self.db.distinct("targets", "province")
@@ -123,11 +129,11 @@ class CommitmentsView:
         return chart, table
 
 
-def build_tab(demo: gr.Blocks, db: CommitmentStore, service: Any) -> None:
+def build_tab(demo: gr.Blocks, service: Any) -> None:
     """Add the tab to the enclosing ``gr.Tabs``; an app without a commitments table says how to build it."""
-    view = CommitmentsView(db, service)
+    view = CommitmentsView(service)
     with gr.Tab("Cam kết", id="commitments", elem_id="cchc-tab-commitments"):
-        if not db.exists:
+        if not view.db.exists:
             gr.HTML("<p>Chưa có bảng cam kết. Hãy lập lại chỉ mục: <code>python ingest.py</code>.</p>",
                     elem_id="cchc-commitments-missing")
             return

@@ -23,6 +23,10 @@ class Settings:
     #: Name or path of a sentence-transformers model; empty means the bundled EmbeddingGemma-300m.
     embedding_model: str = ""
     collection: str = "cchc"
+    #: URL of a Chroma server (``chroma run``), e.g. http://10.0.0.5:8000; empty = the local ``store`` folder.
+    chroma_url: str = ""
+    #: The app checks this often (seconds) whether an ingest published a new index, and loads it; 0 = never.
+    reload_seconds: int = 30
     tiktoken_cache: Path = PROJECT_ROOT / "models" / "tiktoken"
     #: Token budget of a chunk (cl100k_base tokens) and the size under which siblings are merged.
     chunk_max_tokens: int = 380

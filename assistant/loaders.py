@@ -16,6 +16,21 @@ class LoadError(ValueError):
     """A file that cannot be ingested; the message names the reason and what to do."""
 
 
+# VNI, a legacy Vietnamese font encoding, writes most marks as a second Latin-1 letter after the vowel
+# ("Vieät Nam", "haønh chính", "ñöôïc"). These pairs (and "ñ" starting a word before a vowel) do not
+# occur in Unicode Vietnamese and are rare in other Latin-script languages.
+_VNI_MARKS = re.compile(r"[aeiouyAEIOUYôöÔÖ][øåäëüöïûæØÅÄËÜÖÏÛÆ]|(?<!\w)[ñÑ](?=[aeiouôöAEIOUÔÖ])")
+_VNI_MESSAGE = ("the text is Vietnamese in the legacy VNI encoding (it reads like 'Vieät Nam' instead of "
+                "'Việt Nam'); convert it to Unicode (e.g. UniKey's converter: source VNI Windows, destination "
+                "Unicode) and ingest again")
+
+
+def looks_like_vni(text: str) -> bool:
+    """True when ``text`` reads as VNI-encoded Vietnamese (many VNI mark pairs per word)."""
+    marks = len(_VNI_MARKS.findall(text))
+    return marks >= 10 and marks >= 0.03 * len(re.findall(r"\w+", text))
+
+
 def _decode(data: bytes, path: Path) -> str:
     if b"\x00" in data[:8192]:
         raise LoadError(f"{path.name}: looks like a binary file, not text")
@@ -23,6 +38,8 @@ def _decode(data: bytes, path: Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    if looks_like_vni(data.decode("latin-1")):
+        raise LoadError(f"{path.name}: {_VNI_MESSAGE}")
     try:
         text = data.decode("cp1258")
     except UnicodeDecodeError as exc:
@@ -116,4 +133,6 @@ def load_text(path: Path) -> tuple[str, bytes]:
         text = _decode(data, path)
     if len(re.findall(r"\w", text)) < 20:
         raise LoadError(f"{path.name}: no readable text found")
+    if looks_like_vni(text):
+        raise LoadError(f"{path.name}: {_VNI_MESSAGE}")
     return text, data

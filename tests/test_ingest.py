@@ -102,7 +102,7 @@ def test_ingest_round_trip(docs: Path, settings: Settings):
     assert store.count() == total
     ids, texts, metas = store.all_chunks()
     assert len(ids) == len(set(ids)) == total
-    registry = json.loads((settings.store / REGISTRY).read_text(encoding="utf-8"))
+    registry = json.loads((store.folder / REGISTRY).read_text(encoding="utf-8"))
     assert registry["embedding_model"] == SMALL_MODEL
     assert set(registry["documents"]) == {BINH_THUAN, LAI_CHAU}
     for cid, text, meta in zip(ids, texts, metas, strict=True):
@@ -190,7 +190,7 @@ def test_deleted_file_is_removed(docs: Path, settings: Settings):
     store = reopen(settings)
     assert set(chunk_ids_by_doc(store)) == {LAI_CHAU}
     assert set(store.documents()) == {LAI_CHAU}
-    registry = json.loads((settings.store / REGISTRY).read_text(encoding="utf-8"))
+    registry = json.loads((store.folder / REGISTRY).read_text(encoding="utf-8"))
     assert set(registry["documents"]) == {LAI_CHAU}
     # documents indexed from another folder are not removed by ingesting this one
     other = docs.parent / "other"
@@ -291,7 +291,7 @@ def test_store_errors(docs: Path, settings: Settings, tmp_path: Path):
     ingest([docs], settings, progress=False)
     with pytest.raises(StoreError, match="built with the embedding model"):
         Store(settings.store, collection=settings.collection, model="some-other-model", create=False)
-    (settings.store / REGISTRY).write_text("{ not json", encoding="utf-8")
+    (reopen(settings).folder / REGISTRY).write_text("{ not json", encoding="utf-8")
     with pytest.raises(StoreError, match="damaged"):
         reopen(settings)
 

@@ -292,3 +292,38 @@ def test_pdf_without_text(tmp_path: Path):
     path = tmp_path / "anh-quet.pdf"
     path.write_bytes(make_pdf([]))
     expect_error(path, "no readable text")
+
+
+# ---------------------------------------------------------------------------------------------
+# VNI (legacy font encoding): refused with a message that says how to convert
+
+# "Kế hoạch cải cách hành chính nhà nước tỉnh Lạng Sơn giai đoạn 2021 - 2025. Sở Tài chính chủ trì cải
+# cách tài chính công." as VNI Windows writes it (marks as a second Latin-1 letter after the vowel)
+VNI_TEXT = ("Keá hoaïch caûi caùch haønh chính nhaø nöôùc tænh Laïng Sôn giai ñoaïn 2021 - 2025.\n"
+            "Sôû Taøi chính chuû trì caûi caùch taøi chính coâng.\n") * 5
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-8"])
+def test_vni_text_is_refused_with_a_conversion_hint(tmp_path: Path, encoding: str):
+    """Raw VNI bytes, and VNI text already re-saved as UTF-8 (what copy-paste from a VNI font gives)."""
+    path = tmp_path / "vni.txt"
+    path.write_bytes(VNI_TEXT.encode(encoding))
+    expect_error(path, "VNI", "Unicode", "UniKey")
+
+
+def test_vni_inside_a_docx_is_refused(tmp_path: Path):
+    path = tmp_path / "vni.docx"
+    write_docx(path, "".join(f"<w:p><w:r><w:t>{line}</w:t></w:r></w:p>" for line in VNI_TEXT.splitlines()))
+    expect_error(path, "VNI")
+
+
+def test_unicode_vietnamese_and_other_languages_are_not_taken_for_vni(tmp_path: Path):
+    from assistant.loaders import looks_like_vni
+
+    assert not looks_like_vni(VIETNAMESE)
+    assert not looks_like_vni(unicodedata.normalize("NFD", VIETNAMESE))  # decomposed marks are Unicode too
+    assert not looks_like_vni("Größe der Übung, Ärger über Straßen und schöne Grüße. " * 40)
+    assert not looks_like_vni("Le maïs naïf de Noël, un garçon à l'école. " * 3 + "La vie en ville. " * 40)
+    path = tmp_path / "ok.txt"
+    path.write_text(VIETNAMESE, encoding="utf-8")
+    assert load_text(path)[0] == VIETNAMESE
