@@ -17,6 +17,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 from assistant.answer import Answer, ExtractiveAnswerer, build_idf
 from assistant.config import Settings, get_settings
 from assistant.gazetteer import canonical_province
+from assistant.llm import build_backend, llm_configured
 from assistant.query import analyse, contextualise
 from assistant.retrieval import HybridIndex, HybridRetriever
 
@@ -34,6 +35,8 @@ class Request:
     doc_id: str | None = None
     year: int | None = None
     history: list[str] | None = None
+    #: Ask the LLM (when one is configured); None means the configured default.
+    llm: bool | None = None
 
 
 class Pipeline:
@@ -65,6 +68,11 @@ class Pipeline:
                                            embeddings=self.embeddings,
                                            issued={d: info.get("date_issued", "") for d, info in
                                                    self.index.documents.items()})
+        self.generator = None
+        if llm_configured(self.settings):
+            from assistant.generation import LLMAnswerer
+
+            self.generator = LLMAnswerer(self.settings, lambda: build_backend(self.settings))
         self.chain = self._build_chain()
         self.load_seconds = time.perf_counter() - started
         log.info("pipeline ready in %.1fs (%d chunks)", self.load_seconds, len(self.index.chunks))
@@ -102,17 +110,29 @@ class Pipeline:
             own = analyse(question)
             if own.intent != "general":
                 analysis.intent, analysis.sub_intent = own.intent, own.sub_intent
+        use_llm = self.settings.llm_default if req.llm is None else req.llm
+        if use_llm and self.generator is None:
+            raise QuestionError("Chưa cấu hình LLM: đặt ASSISTANT_LLM_URL (và ASSISTANT_LLM_MODEL) hoặc "
+                                "ASSISTANT_LLM_GGUF, xem README mục LLM.")
         return {"question": question, "rewritten": rewritten, "filters": filters, "note": note,
-                "analysis": analysis}
+                "analysis": analysis, "llm": bool(use_llm)}
 
     def _retrieve(self, state: dict[str, Any]) -> list[Any]:
         return self.retriever.retrieve(state["rewritten"], filters=state["filters"], analysis=state["analysis"])
 
-    def _answer(self, state: dict[str, Any]) -> Answer:
+    def _draft(self, state: dict[str, Any]) -> Answer:
+        """The extractive answer: always computed, the fallback of the LLM step."""
         answer = self.answerer.answer(state["analysis"], state["docs"])
         answer.question = state["question"]
         if state["rewritten"] != state["question"]:
             answer.rewritten_question = state["rewritten"]
+        return answer
+
+    def _finish(self, state: dict[str, Any]) -> Answer:
+        """The optional LLM rewrite with verification, then the question-length note."""
+        answer = state["draft"]
+        if state["llm"] and self.generator is not None:
+            answer = self.generator.improve(answer, state["docs"], state["rewritten"])
         if state["note"]:
             answer.answer = f"_{state['note']}_\n\n{answer.answer}"
         return answer
@@ -120,11 +140,17 @@ class Pipeline:
     def _build_chain(self) -> Runnable:
         return (RunnableLambda(self._prepare)
                 | RunnablePassthrough.assign(docs=RunnableLambda(self._retrieve))
-                | RunnableLambda(self._answer))
+                | RunnablePassthrough.assign(draft=RunnableLambda(self._draft))
+                | RunnableLambda(self._finish))
+
+    @property
+    def llm_available(self) -> bool:
+        """An LLM is configured (whether it answers is only known when asked)."""
+        return self.generator is not None
 
     def ask(self, question: str, *, province: str | None = None, doc_id: str | None = None,
-            year: int | None = None, history: list[str] | None = None) -> Answer:
-        return self.chain.invoke(Request(question, province, doc_id, year, history))
+            year: int | None = None, history: list[str] | None = None, llm: bool | None = None) -> Answer:
+        return self.chain.invoke(Request(question, province, doc_id, year, history, llm))
 
 
 _PIPELINE: Pipeline | None = None
