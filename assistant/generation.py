@@ -153,3 +153,60 @@ class LLMAnswerer:
             f"{c.section}: “{c.text}”" for c in citations]
         return replace(draft, answer=text.strip() + "\n\n" + "\n".join(body), citations=citations, backend=backend,
                        verified=True, dropped=dropped, llm_status="answered", llm_note=None)
+
+
+# -- follow-ups ------------------------------------------------------------------------------------------
+
+def needs_context(question: str, history: list[str] | None) -> bool:
+    """A follow-up that names no province and no document while earlier questions did ("Ai chủ trì việc
+    đó?"): the kind the rule-based rewriter may miss and the LLM can complete."""
+    from assistant.gazetteer import find_provinces
+    from assistant.query import doc_numbers
+
+    if not history:
+        return False
+    if find_provinces(question) or doc_numbers(question):
+        return False
+    return any(find_provinces(h) or doc_numbers(h) for h in history[-3:])
+
+
+def accept_rewrite(question: str, history: list[str], candidate: str) -> str | None:
+    """The model's standalone question if it can be trusted for retrieval: one line, keeps most of the
+    follow-up's words, and names no province or document that neither the follow-up nor the history named."""
+    from assistant.gazetteer import find_provinces
+    from assistant.query import doc_numbers
+    from assistant.vntext import fold, syllables
+
+    lines = [ln.strip(" \"“”'*") for ln in candidate.strip().splitlines() if ln.strip()]
+    if len(lines) != 1:
+        return None
+    new = lines[0]
+    if not (len(question) <= len(new) <= 4 * len(question) + 200) or any(m in new for m in ("CÂU HỎI", "NGUỒN")):
+        return None
+    own = {fold(s) for s in syllables(question)}
+    kept = own & {fold(s) for s in syllables(new)}
+    if own and len(kept) / len(own) < 0.6:
+        return None
+    known = " ".join([question, *history])
+    if not set(find_provinces(new)) <= set(find_provinces(known)):
+        return None
+    if not {fold(d) for d in doc_numbers(new)} <= {fold(d) for d in doc_numbers(known)}:
+        return None
+    if not (find_provinces(new) or doc_numbers(new)):
+        return None  # it did not bring the context in: nothing gained
+    return new
+
+
+def rewrite_followup(answerer: LLMAnswerer, question: str, history: list[str]) -> str | None:
+    """A standalone version of a follow-up written by the LLM (prompts/followup.vi.md), or None when
+    the LLM is unavailable or its rewrite is not trustworthy (the rule-based rewrite is kept)."""
+    prompt = load_prompt("followup")
+    user = prompt.render(history="\n".join(f"- {h}" for h in history[-3:]), question=question)
+    try:
+        reply = answerer.backend.complete([Message("user", user)])
+    except LLMUnavailable as exc:
+        log.info("follow-up not rewritten by the LLM: %s", exc)
+        return None
+    accepted = accept_rewrite(question, history, reply)
+    log.info("follow-up rewrite by the LLM %s", "accepted" if accepted else "rejected")
+    return accepted

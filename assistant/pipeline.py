@@ -17,6 +17,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 from assistant.answer import Answer, ExtractiveAnswerer, build_idf
 from assistant.config import Settings, get_settings
 from assistant.gazetteer import canonical_province
+from assistant.generation import LLMAnswerer, needs_context, rewrite_followup
 from assistant.llm import build_backend, llm_configured
 from assistant.query import analyse, contextualise
 from assistant.retrieval import HybridIndex, HybridRetriever
@@ -68,10 +69,8 @@ class Pipeline:
                                            embeddings=self.embeddings,
                                            issued={d: info.get("date_issued", "") for d, info in
                                                    self.index.documents.items()})
-        self.generator = None
+        self.generator: LLMAnswerer | None = None
         if llm_configured(self.settings):
-            from assistant.generation import LLMAnswerer
-
             self.generator = LLMAnswerer(self.settings, lambda: build_backend(self.settings))
         self.chain = self._build_chain()
         self.load_seconds = time.perf_counter() - started
@@ -103,17 +102,19 @@ class Pipeline:
             filters["doc_id"] = req.doc_id
         if req.year:
             filters["year"] = int(req.year)
+        use_llm = self.settings.llm_default if req.llm is None else req.llm
+        if use_llm and self.generator is None:
+            raise QuestionError("Chưa cấu hình LLM: đặt ASSISTANT_LLM_URL (và ASSISTANT_LLM_MODEL) hoặc "
+                                "ASSISTANT_LLM_GGUF, xem README mục LLM.")
         rewritten = contextualise(question, req.history)
+        if use_llm and rewritten == question and req.history and needs_context(question, req.history):
+            rewritten = rewrite_followup(self.generator, question, req.history) or question
         analysis = analyse(rewritten)
         if rewritten != question:
             # what is asked comes from the follow-up itself; places and documents from the context
             own = analyse(question)
             if own.intent != "general":
                 analysis.intent, analysis.sub_intent = own.intent, own.sub_intent
-        use_llm = self.settings.llm_default if req.llm is None else req.llm
-        if use_llm and self.generator is None:
-            raise QuestionError("Chưa cấu hình LLM: đặt ASSISTANT_LLM_URL (và ASSISTANT_LLM_MODEL) hoặc "
-                                "ASSISTANT_LLM_GGUF, xem README mục LLM.")
         return {"question": question, "rewritten": rewritten, "filters": filters, "note": note,
                 "analysis": analysis, "llm": bool(use_llm)}
 

@@ -301,3 +301,19 @@ def test_uncited_paragraphs_are_removed_but_a_list_intro_is_kept() -> None:
                SOURCES)
     assert v.verified and v.text.startswith("Cụ thể như sau:") and "Hy vọng" not in v.text
     assert v.dropped == [{"sentence": "Hy vọng thông tin này hữu ích.", "reason": "cites no source"}]
+
+
+def test_follow_up_rewrites_by_the_llm_are_accepted_only_when_safe() -> None:
+    from assistant.generation import accept_rewrite, needs_context
+
+    history = ["Ai chủ trì cải cách tài chính công ở Lạng Sơn?"]
+    assert needs_context("Ai phối hợp việc đó?", history)
+    assert not needs_context("Ai phối hợp ở Quảng Ngãi?", history) and not needs_context("Ai phối hợp?", None)
+    good = "Ai phối hợp việc cải cách tài chính công ở Lạng Sơn?"
+    assert accept_rewrite("Ai phối hợp việc đó?", history, good) == good
+    assert accept_rewrite("Ai phối hợp việc đó?", history, "Ai phối hợp việc đó ở Cà Mau?") is None  # new place
+    assert accept_rewrite("Ai phối hợp việc đó?", history, "Theo Kế hoạch 999/KH-UBND ở Lạng Sơn, ai phối hợp việc "
+                                                           "đó?") is None  # invented document
+    assert accept_rewrite("Ai phối hợp việc đó?", history, good + "\nGiải thích: …") is None
+    assert accept_rewrite("Ai phối hợp việc đó?", history, "Lạng Sơn có bao nhiêu huyện?") is None  # another question
+    assert accept_rewrite("Ai phối hợp việc đó?", history, "Ai phối hợp việc đó?") is None  # no context added
