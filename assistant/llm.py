@@ -119,6 +119,42 @@ def llama_server_available() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("llama_cpp", "sse_starlette", "starlette_context"))
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to end it when the process that started it dies, so a
+    crashed app or test run does not leave a model server behind."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def _spawn_owned(cmd: list[str], **popen: object) -> subprocess.Popen[bytes]:
+    """Start ``cmd`` from a daemon thread that lives as long as the child: Linux's parent-death signal
+    follows the thread that forked, so the child ends with this process but not with a short-lived
+    worker thread (Gradio's) that happened to start it."""
+    ready = threading.Event()
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            box["process"] = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                cmd, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None, **popen)
+        except Exception as exc:  # reported to the caller below
+            box["error"] = exc
+        finally:
+            ready.set()
+        process = box.get("process")
+        if isinstance(process, subprocess.Popen):
+            process.wait()
+
+    threading.Thread(target=run, name="llama-server", daemon=True).start()
+    ready.wait()
+    if "error" in box:
+        raise LLMUnavailable(f"cannot start the local LLM server: {box['error']}")
+    return box["process"]  # type: ignore[return-value]
+
+
 class LocalLlamaServer:
     """llama-cpp-python's OpenAI-compatible server for one GGUF file, as a child process on loopback.
 
@@ -159,8 +195,8 @@ class LocalLlamaServer:
         log.info("starting the local LLM server on %s (%s)", self.url, self.model_path.name)
         # OpenMP threads that spin while waiting make generation ~25x slower on a busy 2-core machine
         # (measured: 2 vs 56 tokens/s with gemma-3-270m), hence a passive wait policy.
-        self.process = subprocess.Popen(cmd, stdout=self._log_file, stderr=subprocess.STDOUT,
-                                        env={"OMP_WAIT_POLICY": "PASSIVE", **os.environ, "PYTHONUNBUFFERED": "1"})
+        self.process = _spawn_owned(cmd, stdout=self._log_file, stderr=subprocess.STDOUT,
+                                    env={"OMP_WAIT_POLICY": "PASSIVE", **os.environ, "PYTHONUNBUFFERED": "1"})
         deadline = time.monotonic() + self.ready_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
