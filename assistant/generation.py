@@ -20,7 +20,7 @@ from langchain_core.documents import Document
 from assistant.answer import Answer, Citation, _doc_label
 from assistant.config import Settings
 from assistant.llm import ChatBackend, LLMUnavailable, Message
-from assistant.prompting import PackedSource, SourceSpan, load_prompt, pack_sources
+from assistant.prompting import PackedSource, SourceSpan, count_tokens, load_prompt, pack_sources
 from assistant.verify import Source, citation_refs, verify
 
 log = logging.getLogger(__name__)
@@ -88,8 +88,6 @@ class LLMAnswerer:
             spans.append(SourceSpan(n, _label(doc.metadata), doc.page_content, ""))
         draft_text = statement(draft.answer)
         frame = self.template.render(sources="", draft=draft_text, question=question)
-        from assistant.prompting import count_tokens
-
         overhead = count_tokens(self.system.text + frame, self.settings.llm_encoding)
         budget = max(200, self.settings.llm_context_tokens - overhead)
         packed = pack_sources(spans, budget, self.settings.llm_encoding)

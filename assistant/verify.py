@@ -181,7 +181,8 @@ def split_answer(text: str) -> list[list[str]]:
 
 def verify(answer: str, sources: list[Source], *, trusted: str = "") -> Verdict:
     """Check ``answer`` against ``sources``. ``trusted`` is text whose facts need no source of their own
-    (the extractive statement, itself made of facts found in the sources)."""
+    (the extractive statement, itself made of facts found in the sources, e.g. a count of list items):
+    they count for a sentence that cites one of the sources ``trusted`` cites."""
     text = (answer or "").strip()
     if not text:
         return Verdict(False, "", reason="the model returned an empty answer")
@@ -192,6 +193,7 @@ def verify(answer: str, sources: list[Source], *, trusted: str = "") -> Verdict:
     by_n = {s.n: s for s in sources}
     facts = {s.n: _Facts.of(s.label + "\n" + s.text) for s in sources}
     trusted_facts = _Facts.of(trusted) if trusted else None
+    trusted_refs = set(citation_refs(trusted))
     dropped: list[dict[str, str]] = []  # unsupported statements
     filler: list[dict[str, str]] = []  # removed, but not evidence against the answer
     paragraphs = split_answer(text)
@@ -226,7 +228,7 @@ def verify(answer: str, sources: list[Source], *, trusted: str = "") -> Verdict:
                     continue
             missing = [c for c in sentence_claims
                        if not any(facts[n].supports(c) for n in refs)
-                       and not (trusted_facts and trusted_facts.supports(c))]
+                       and not (trusted_facts and trusted_refs & set(refs) and trusted_facts.supports(c))]
             if missing:
                 where = ", ".join(f"[{n}]" for n in refs)
                 dropped.append({"sentence": sentence,

@@ -110,6 +110,8 @@ def test_trusted_text_covers_a_count_the_extractive_answer_computed() -> None:
     answer = "Kế hoạch đề ra 7 nhóm nhiệm vụ [1]."
     assert not verify(answer, SOURCES).verified
     assert verify(answer, SOURCES, trusted="Theo Lạng Sơn, gồm 7 nội dung [1]: …").verified
+    # only for a sentence citing a source the trusted statement cites
+    assert not verify("Kế hoạch đề ra 7 nhóm nhiệm vụ [2].", SOURCES, trusted="Theo Lạng Sơn, gồm 7 nội dung [1]: …").verified
 
 
 def test_claims_and_refs_parsing() -> None:
