@@ -84,19 +84,20 @@ def _print_human(result: dict[str, Any]) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.llm import llm_configured
     from assistant.pipeline import QuestionError, get_pipeline
     from assistant.store import StoreError
 
     settings = get_settings(store=args.store)
+    if args.llm and not llm_configured(settings):  # said before the models load
+        print("error: --llm needs an LLM: set ASSISTANT_LLM_URL (and ASSISTANT_LLM_MODEL, ASSISTANT_LLM_API_KEY) "
+              "or ASSISTANT_LLM_GGUF; see the README section on the LLM option", file=sys.stderr)
+        return 2
     try:
         pipeline = get_pipeline(settings)
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    if args.llm and not getattr(pipeline, "llm_available", False):
-        print("error: --llm needs an LLM: set ASSISTANT_LLM_URL (and ASSISTANT_LLM_MODEL, ASSISTANT_LLM_API_KEY) "
-              "or ASSISTANT_LLM_GGUF; see the README section on the LLM option", file=sys.stderr)
-        return 2
     if args.jsonl:
         records = read_jsonl(Path(args.jsonl)) if args.jsonl != "-" else [json.loads(x) for x in sys.stdin if x.strip()]
         for out in answer_records(pipeline, records, args.llm):

@@ -319,3 +319,12 @@ def test_follow_up_rewrites_by_the_llm_are_accepted_only_when_safe() -> None:
     assert accept_rewrite("Ai phối hợp việc đó?", history, good + "\nGiải thích: …") is None
     assert accept_rewrite("Ai phối hợp việc đó?", history, "Lạng Sơn có bao nhiêu huyện?") is None  # another question
     assert accept_rewrite("Ai phối hợp việc đó?", history, "Ai phối hợp việc đó?") is None  # no context added
+
+
+def test_cli_llm_without_a_configured_llm_says_what_to_set(monkeypatch, capsys) -> None:
+    from assistant.cli import main
+
+    for var in ("ASSISTANT_LLM_URL", "ASSISTANT_LLM_GGUF", "ASSISTANT_CONFIG"):
+        monkeypatch.delenv(var, raising=False)
+    assert main(["ask", "--llm", "PAPI là gì?"]) == 2
+    assert "ASSISTANT_LLM_URL" in capsys.readouterr().err
