@@ -1,4 +1,5 @@
-"""The question-answering pipeline as an LCEL chain: validate → contextualise → retrieve → answer.
+"""The question-answering pipeline as an LCEL chain: validate → contextualise → retrieve → extractive
+answer → optional LLM rewrite, verified against the sources (the extractive answer is its fallback).
 
 One :class:`Pipeline` is built lazily per process (``get_pipeline``) and shared: the CLI, the eval
 runner and every Gradio session go through the same code path.
