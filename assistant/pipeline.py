@@ -103,7 +103,7 @@ class Pipeline:
             filters["doc_id"] = req.doc_id
         if req.year:
             filters["year"] = int(req.year)
-        use_llm = self.settings.llm_default if req.llm is None else req.llm
+        use_llm = (self.settings.llm_default and self.generator is not None) if req.llm is None else req.llm
         if use_llm and self.generator is None:
             raise QuestionError("Chưa cấu hình LLM: đặt ASSISTANT_LLM_URL (và ASSISTANT_LLM_MODEL) hoặc "
                                 "ASSISTANT_LLM_GGUF, xem README mục LLM.")
