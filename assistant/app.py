@@ -241,13 +241,19 @@ class ChatService:
                     "Hãy rút gọn câu hỏi, chỉ giữ phần cần hỏi.").replace(",", ".")
         return None
 
+    @property
+    def llm_available(self) -> bool:
+        return bool(getattr(self.pipeline, "llm_available", False))
+
     def ask(self, question: str, province: str | None = None, doc_id: str | None = None,
-            history: list[str] | None = None) -> dict[str, Any]:
-        """Answer one question; never raises. ``status`` is answered, abstained, invalid or error."""
+            history: list[str] | None = None, llm: bool = False) -> dict[str, Any]:
+        """Answer one question; never raises. ``status`` is answered, abstained, invalid or error.
+        ``llm`` lets the configured LLM write the answer (verified; the extractive one otherwise)."""
         result: dict[str, Any] = {
             "answer_id": uuid.uuid4().hex, "status": "invalid", "question": (question or "").strip(),
             "province": province or None, "doc_id": doc_id or None, "answer": "", "abstained": True,
             "intent": None, "citations": [], "related": [], "rewritten_question": None, "message": None,
+            "backend": "extractive", "verified": None, "dropped": [], "llm_note": None,
         }
         problem = self.check(question)
         if problem:
@@ -258,8 +264,9 @@ class ChatService:
         started = time.perf_counter()
         try:
             earlier = [h for h in (history or []) if isinstance(h, str) and h.strip()][-20:]
+            extra = {"llm": True} if llm and self.llm_available else {}
             answer = self._workers.submit(self.pipeline.ask, result["question"], province=province or None,
-                                          doc_id=doc_id or None, history=earlier or None).result()
+                                          doc_id=doc_id or None, history=earlier or None, **extra).result()
         except QuestionError as exc:
             result.update(message=str(exc), answer=str(exc))
             return result
@@ -276,6 +283,8 @@ class ChatService:
             status="abstained" if data["abstained"] else "answered", answer=data["answer"],
             abstained=bool(data["abstained"]), intent=data.get("intent"), citations=data.get("citations") or [],
             related=data.get("related") or [], rewritten_question=data.get("rewritten_question"),
+            backend=data.get("backend", "extractive"), verified=data.get("verified"),
+            dropped=data.get("dropped") or [], llm_note=data.get("llm_note"),
         )
         log.info("answered in %.0f ms: status=%s intent=%s citations=%d", (time.perf_counter() - started) * 1000,
                  result["status"], result["intent"], len(result["citations"]))
@@ -347,7 +356,7 @@ class ChatService:
         """What the API returns for a result."""
         return {k: result.get(k) for k in ("answer_id", "status", "question", "rewritten_question", "answer",
                                            "abstained", "intent", "citations", "related", "province", "doc_id",
-                                           "message")}
+                                           "message", "backend", "verified", "dropped", "llm_note")}
 
     # filters
     def scope_label(self, province: str | None, doc_id: str | None) -> str | None:
@@ -383,7 +392,7 @@ def _message(role: str, html: str) -> dict[str, Any]:
 
 def chat_turn(service: ChatService, message: str, chat: list[dict[str, Any]] | None, past: list[str] | None,
               answered: dict[str, Any] | None, province: str | None, document: str | None, *,
-              stream_delay: float = STREAM_DELAY) -> Iterator[tuple[Any, ...]]:
+              stream_delay: float = STREAM_DELAY, llm: bool = False) -> Iterator[tuple[Any, ...]]:
     """One question in the web chat. Yields (chat, question box, history, answered turns, notice); an
     output that does not change is ``gr.skip()``. Never raises: errors become messages, traces go to the log."""
     chat = list(chat or [])
@@ -396,7 +405,7 @@ def chat_turn(service: ChatService, message: str, chat: list[dict[str, Any]] | N
     chat += [_message("user", rendering.user_html(message.strip())), _message("assistant", rendering.pending_html())]
     yield list(chat), "", past, answered, ""
     try:
-        result = service.ask(message, province or None, document or None, past)
+        result = service.ask(message, province or None, document or None, past, llm=llm)
         frames = service.stream_frames(result)
     except Exception:  # a rendering bug must not show a stack trace either
         ref = uuid.uuid4().hex[:8]
@@ -465,16 +474,22 @@ def build_app(pipeline: Any, *, feedback: FeedbackStore | None = None, stream_de
                 with gr.Row(elem_id="cchc-actions"):
                     new_chat = gr.Button("Cuộc trò chuyện mới", variant="secondary", size="sm", scale=0,
                                          min_width=160, elem_id="cchc-new")
+                    # shown only when an LLM is configured; its answers are verified, else the extractive one is shown
+                    use_llm = gr.Checkbox(value=bool(getattr(pipeline.settings, "llm_default", False)), label="Dùng LLM",
+                                          info="Mô hình ngôn ngữ viết lại câu trả lời; mọi con số, ngày, cơ quan được "
+                                               "kiểm chứng với văn bản nguồn.", visible=service.llm_available,
+                                          elem_id="cchc-llm")
                 gr.Markdown(FOOTER, elem_id="cchc-footer")
             build_commitments_tab(demo, service)
             with gr.Tab("Về dữ liệu", id="about", elem_id="cchc-tab-about"):
                 gr.HTML(_about_html(service), elem_id="cchc-about")
 
         def respond(message: str, chat: list[dict[str, Any]], past: list[str], answered: dict[str, Any],
-                    prov: str, doc: str) -> Iterator[tuple[Any, ...]]:
-            yield from chat_turn(service, message, chat, past, answered, prov, doc, stream_delay=stream_delay)
+                    prov: str, doc: str, llm: bool) -> Iterator[tuple[Any, ...]]:
+            yield from chat_turn(service, message, chat, past, answered, prov, doc, stream_delay=stream_delay,
+                                 llm=bool(llm))
 
-        inputs = [question, chatbot, history, turns, province, document]
+        inputs = [question, chatbot, history, turns, province, document, use_llm]
         outputs = [chatbot, question, history, turns, notice]
         common = {"api_visibility": "private", "concurrency_id": "chat", "show_progress": "hidden"}
         question.submit(respond, inputs, outputs, **common)
@@ -513,17 +528,21 @@ def build_app(pipeline: Any, *, feedback: FeedbackStore | None = None, stream_de
         province.change(on_province, [province, document], document, api_visibility="private", queue=False)
 
         # -- API -------------------------------------------------------------------------------------
-        def ask(question: str, province: str = "", document: str = "", history: list[str] | None = None) -> dict:
+        def ask(question: str, province: str = "", document: str = "", history: list[str] | None = None,
+                llm: bool = False) -> dict:
             """Answer a question. ``province`` (e.g. "Lạng Sơn") and ``document`` (a doc_id from
-            /documents) filter retrieval; ``history`` is the list of earlier questions, for follow-ups.
+            /documents) filter retrieval; ``history`` is the list of earlier questions, for follow-ups;
+            ``llm`` lets the configured LLM write the answer (verified against the sources).
             Returns answer_id, status (answered | abstained | invalid | error), answer (Markdown with [n]
-            markers and a "Căn cứ" list), citations, related, rewritten_question and message."""
-            return service.public(service.ask(question, province or None, document or None, history))
+            markers and a "Căn cứ" list), citations, related, rewritten_question, message, backend,
+            verified, dropped and llm_note."""
+            return service.public(service.ask(question, province or None, document or None, history, llm=bool(llm)))
 
-        def chat(question: str, province: str = "", document: str = "", history: list[str] | None = None) -> dict:
+        def chat(question: str, province: str = "", document: str = "", history: list[str] | None = None,
+                 llm: bool = False) -> dict:
             """Like /ask, streamed: updates carry the answer so far with done=false; the last update is
             the full result with done=true."""
-            result = service.ask(question, province or None, document or None, history)
+            result = service.ask(question, province or None, document or None, history, llm=bool(llm))
             if result["status"] in {"answered", "abstained"}:
                 for prefix in rendering.progressive_text(result["answer"], STREAM_FRAMES)[:-1]:
                     yield {"answer_id": result["answer_id"], "status": "streaming", "answer": prefix, "done": False}

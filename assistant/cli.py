@@ -19,15 +19,17 @@ from typing import Any
 from assistant.config import get_settings
 
 
-def answer_record(pipeline: Any, record: dict[str, Any]) -> dict[str, Any]:
-    """One JSONL record in, one answer object out (the code path shared with the eval runner)."""
+def answer_record(pipeline: Any, record: dict[str, Any], llm: bool | None = None) -> dict[str, Any]:
+    """One JSONL record in, one answer object out (the code path shared with the eval runner).
+    ``llm``: ask the configured LLM (True), never (False), or as configured (None)."""
     from assistant.pipeline import QuestionError
 
     started = time.perf_counter()
     question = str(record.get("question", ""))
     try:
+        kwargs = {"llm": llm} if llm is not None else {}
         result = pipeline.ask(question, province=record.get("province_filter"), doc_id=record.get("doc_id"),
-                              history=record.get("history"))
+                              history=record.get("history"), **kwargs)
         out = result.to_dict()
         error = None
     except QuestionError as exc:
@@ -44,12 +46,19 @@ def answer_record(pipeline: Any, record: dict[str, Any]) -> dict[str, Any]:
         "rewritten_question": out.get("rewritten_question"),
         "error": error,
         "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+        # who wrote the statement, and the verifier's verdict when an LLM was asked (README "LLM")
+        "backend": out.get("backend", "extractive"),
+        "verified": out.get("verified"),
+        "dropped": out.get("dropped", []),
+        "llm_status": out.get("llm_status", "not_requested"),
+        "llm_note": out.get("llm_note"),
     }
 
 
-def answer_records(pipeline: Any, records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def answer_records(pipeline: Any, records: Iterable[dict[str, Any]],
+                   llm: bool | None = None) -> Iterator[dict[str, Any]]:
     for record in records:
-        yield answer_record(pipeline, record)
+        yield answer_record(pipeline, record, llm)
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -75,10 +84,15 @@ def _print_human(result: dict[str, Any]) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.llm import llm_configured
     from assistant.pipeline import QuestionError, get_pipeline
     from assistant.store import StoreError
 
     settings = get_settings(store=args.store, chroma_url=args.chroma_url)
+    if args.llm and not llm_configured(settings):  # said before the models load
+        print("error: --llm needs an LLM: set ASSISTANT_LLM_URL (and ASSISTANT_LLM_MODEL, ASSISTANT_LLM_API_KEY) "
+              "or ASSISTANT_LLM_GGUF; see the README section on the LLM option", file=sys.stderr)
+        return 2
     try:
         pipeline = get_pipeline(settings)
     except StoreError as exc:
@@ -86,7 +100,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 1
     if args.jsonl:
         records = read_jsonl(Path(args.jsonl)) if args.jsonl != "-" else [json.loads(x) for x in sys.stdin if x.strip()]
-        for out in answer_records(pipeline, records):
+        for out in answer_records(pipeline, records, args.llm):
             print(json.dumps(out, ensure_ascii=False), flush=True)
         return 0
     if not args.question:
@@ -101,7 +115,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     except QuestionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    out = answer_record(pipeline, record)
+    out = answer_record(pipeline, record, args.llm)
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
@@ -172,6 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--chroma-url", help="read the index from a Chroma server (default: $ASSISTANT_CHROMA_URL)")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--jsonl", metavar="FILE", help="read JSON lines with id and question; print one JSON per line")
+    llm = ask.add_mutually_exclusive_group()
+    llm.add_argument("--llm", dest="llm", action="store_true", default=None,
+                     help="let the configured LLM write the answer (verified against the sources; falls back "
+                          "to the extractive answer). Needs ASSISTANT_LLM_URL or ASSISTANT_LLM_GGUF")
+    llm.add_argument("--no-llm", dest="llm", action="store_false", help="extractive answer only")
     ask.set_defaults(func=cmd_ask)
     docs = sub.add_parser("docs", help="list the indexed documents")
     docs.add_argument("--store", type=Path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -41,14 +42,57 @@ class Settings:
     max_question_chars: int = 2000
     feedback_db: Path = PROJECT_ROOT / "var" / "feedback.sqlite3"
     log_level: str = "INFO"
+    # -- optional LLM generation (off unless a URL or a GGUF file is given; see README "LLM") --------
+    #: OpenAI-compatible chat endpoint (vLLM, Ollama, llama.cpp server, a gateway), e.g. http://host:8000/v1
+    llm_url: str = ""
+    llm_model: str = ""
+    #: Never logged nor shown (``repr=False``); empty means the server needs no key.
+    llm_api_key: str = field(default="", repr=False)
+    #: A local GGUF file served by llama-cpp-python's server on loopback (the ``llm-local`` extra).
+    llm_gguf: str = ""
+    llm_gguf_ctx: int = 4096
+    #: llama-cpp-python chat format for a GGUF without a chat template (e.g. "gemma", "chatml"); empty: auto.
+    llm_gguf_chat_format: str = ""
+    #: Seconds per request, retries (with exponential backoff, by the OpenAI client), and the whole
+    #: generation's wall-clock limit; past any of them the extractive answer is shown with a note.
+    llm_timeout: float = 60.0
+    llm_retries: int = 2
+    llm_max_tokens: int = 400
+    llm_temperature: float = 0.1
+    #: Tokens of source text packed into the prompt, counted with this tiktoken encoding.
+    llm_context_tokens: int = 2500
+    llm_encoding: str = "cl100k_base"
+    #: Retrieved sections offered to the LLM besides the extractive answer's citations.
+    llm_extra_sources: int = 2
+    #: Use the LLM by default when one is configured (the CLI's --llm / --no-llm and the chat switch override).
+    llm_default: bool = False
 
 
 _ENV_PREFIX = "ASSISTANT_"
 
 
+def _file_values() -> dict[str, object]:
+    """Settings from the TOML file named by ``ASSISTANT_CONFIG`` (keys are the field names, e.g.
+    ``llm_url = "http://127.0.0.1:8000/v1"``), so secrets need not sit in the environment."""
+    path = os.environ.get(_ENV_PREFIX + "CONFIG")
+    if not path:
+        return {}
+    try:
+        with open(Path(path).expanduser(), "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"cannot read the settings file {path} (ASSISTANT_CONFIG): {exc}") from exc
+    unknown = sorted(set(data) - {f.name for f in fields(Settings)})
+    if unknown:
+        raise ValueError(f"{path}: unknown settings {unknown}; use the ASSISTANT_* names in lower case without "
+                         "the prefix, e.g. llm_url")
+    return data
+
+
 def get_settings(**overrides: object) -> Settings:
-    """Settings from defaults, then ``ASSISTANT_<FIELD>`` env vars, then explicit overrides."""
-    values: dict[str, object] = {}
+    """Settings from defaults, then the ``ASSISTANT_CONFIG`` file, then ``ASSISTANT_<FIELD>`` env vars,
+    then explicit overrides."""
+    values: dict[str, object] = _file_values()
     for f in fields(Settings):
         raw = os.environ.get(_ENV_PREFIX + f.name.upper())
         if raw is None or raw == "":

@@ -1,4 +1,5 @@
-"""The question-answering pipeline as an LCEL chain: validate → contextualise → retrieve → answer.
+"""The question-answering pipeline as an LCEL chain: validate → contextualise → retrieve → extractive
+answer → optional LLM rewrite, verified against the sources (the extractive answer is its fallback).
 
 One :class:`Pipeline` is built lazily per process (``get_pipeline``) and shared: the CLI, the eval
 runner and every Gradio session go through the same code path.
@@ -19,6 +20,8 @@ from assistant.commitment_answers import CommitmentAnswerer
 from assistant.commitment_store import commitments_of
 from assistant.config import Settings, get_settings
 from assistant.gazetteer import canonical_province
+from assistant.generation import LLMAnswerer, needs_context, rewrite_followup
+from assistant.llm import build_backend, llm_configured
 from assistant.query import analyse, contextualise
 from assistant.retrieval import HybridIndex, HybridRetriever
 
@@ -36,6 +39,8 @@ class Request:
     doc_id: str | None = None
     year: int | None = None
     history: list[str] | None = None
+    #: Ask the LLM (when one is configured); None means the configured default.
+    llm: bool | None = None
 
 
 class Pipeline:
@@ -71,6 +76,9 @@ class Pipeline:
 
         self.commitment_db = commitments_of(self.store, commitments_cache(self.settings))
         self.commitments = CommitmentAnswerer(self.commitment_db, self.index.documents)
+        self.generator: LLMAnswerer | None = None
+        if llm_configured(self.settings):
+            self.generator = LLMAnswerer(self.settings, lambda: build_backend(self.settings))
         self.chain = self._build_chain()
         self.load_seconds = time.perf_counter() - started
         log.info("pipeline ready in %.1fs (%d chunks)", self.load_seconds, len(self.index.chunks))
@@ -101,7 +109,13 @@ class Pipeline:
             filters["doc_id"] = req.doc_id
         if req.year:
             filters["year"] = int(req.year)
+        use_llm = (self.settings.llm_default and self.generator is not None) if req.llm is None else req.llm
+        if use_llm and self.generator is None:
+            raise QuestionError("Chưa cấu hình LLM: đặt ASSISTANT_LLM_URL (và ASSISTANT_LLM_MODEL) hoặc "
+                                "ASSISTANT_LLM_GGUF, xem README mục LLM.")
         rewritten = contextualise(question, req.history)
+        if use_llm and rewritten == question and req.history and needs_context(question, req.history):
+            rewritten = rewrite_followup(self.generator, question, req.history) or question
         analysis = analyse(rewritten)
         if rewritten != question:
             # what is asked comes from the follow-up itself; places and documents from the context
@@ -109,13 +123,14 @@ class Pipeline:
             if own.intent != "general":
                 analysis.intent, analysis.sub_intent = own.intent, own.sub_intent
         return {"question": question, "rewritten": rewritten, "filters": filters, "note": note,
-                "analysis": analysis}
+                "analysis": analysis, "llm": bool(use_llm)}
 
     def _retrieve(self, state: dict[str, Any]) -> list[Any]:
         return self.retriever.retrieve(state["rewritten"], filters=state["filters"], analysis=state["analysis"])
 
-    def _answer(self, state: dict[str, Any]) -> Answer:
-        # comparisons and listings over many plans come from the commitments tables when they can
+    def _draft(self, state: dict[str, Any]) -> Answer:
+        """The offline answer, always computed and the fallback of the LLM step: from the commitments
+        tables for comparisons and listings over many plans when they can answer, else extractive."""
         answer = self.commitments.answer(state["analysis"], filters=state["filters"])
         if answer is not None:
             answer.contexts = [context_of(d) for d in state["docs"]]
@@ -124,6 +139,13 @@ class Pipeline:
         answer.question = state["question"]
         if state["rewritten"] != state["question"]:
             answer.rewritten_question = state["rewritten"]
+        return answer
+
+    def _finish(self, state: dict[str, Any]) -> Answer:
+        """The optional LLM rewrite with verification, then the question-length note."""
+        answer = state["draft"]
+        if state["llm"] and self.generator is not None:
+            answer = self.generator.improve(answer, state["docs"], state["rewritten"])
         if state["note"]:
             answer.answer = f"_{state['note']}_\n\n{answer.answer}"
         return answer
@@ -131,11 +153,17 @@ class Pipeline:
     def _build_chain(self) -> Runnable:
         return (RunnableLambda(self._prepare)
                 | RunnablePassthrough.assign(docs=RunnableLambda(self._retrieve))
-                | RunnableLambda(self._answer))
+                | RunnablePassthrough.assign(draft=RunnableLambda(self._draft))
+                | RunnableLambda(self._finish))
+
+    @property
+    def llm_available(self) -> bool:
+        """An LLM is configured (whether it answers is only known when asked)."""
+        return self.generator is not None
 
     def ask(self, question: str, *, province: str | None = None, doc_id: str | None = None,
-            year: int | None = None, history: list[str] | None = None) -> Answer:
-        return self.chain.invoke(Request(question, province, doc_id, year, history))
+            year: int | None = None, history: list[str] | None = None, llm: bool | None = None) -> Answer:
+        return self.chain.invoke(Request(question, province, doc_id, year, history, llm))
 
 
 _PIPELINE: Pipeline | None = None

@@ -260,6 +260,36 @@ def aggregate(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return metrics
 
 
+class LLMNotConfigured(RuntimeError):
+    """``--llm`` was asked for but no LLM is configured."""
+
+
+def llm_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """How the LLM path went: answers written by the LLM and verified, fallbacks (server trouble vs
+    rejected by the verifier), abstentions kept, and sentences the verifier removed."""
+    asked = [r for r in rows if r.get("llm_status") in {"answered", "fallback"}]
+    answered = [r for r in asked if r["llm_status"] == "answered"]
+    fallback = [r for r in asked if r["llm_status"] == "fallback"]
+    down = [r for r in fallback if str(r.get("llm_note") or "").startswith("Chưa dùng được")]
+    reasons: dict[str, int] = defaultdict(int)
+    for r in rows:
+        for d in r.get("dropped") or []:
+            reason = re.sub(r"“[^”]*”|\[\d+\](?:, \[\d+\])*|\d+ of \d+", "…", str(d.get("reason", "")))
+            reasons[reason] += 1
+    return {
+        "asked": len(asked),
+        "answered_verified": len(answered),
+        "fallback": len(fallback),
+        "fallback_server": len(down),
+        "fallback_rejected": len(fallback) - len(down),
+        "skipped_abstentions": sum(1 for r in rows if r.get("llm_status") == "skipped"),
+        "verified_rate": len(answered) / len(asked) if asked else None,
+        "answers_with_dropped_sentences": sum(1 for r in answered if r.get("dropped")),
+        "accuracy_when_verified": _mean(r["correct"] for r in answered if r["answerable"]),
+        "drop_reasons": dict(sorted(reasons.items(), key=lambda kv: -kv[1])),
+    }
+
+
 def breakdown(rows: Sequence[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
     """Per value of ``key`` (``type`` or ``source_doc``): n, accuracy, hit@5 and abstention rate.
 
@@ -450,8 +480,10 @@ def run_eval(
     limit: int | None = None,
     thresholds: dict[str, dict[str, float]] | str | Path | None = DEFAULT_THRESHOLDS,
     log: Callable[[str], None] | None = None,
+    llm: bool = False,
 ) -> EvalResult:
-    """Answer ``questions`` with the assistant (and the baseline), score, write the reports."""
+    """Answer ``questions`` with the assistant (and the baseline), score, write the reports.
+    ``llm``: also answer through the configured LLM (verified, with fallback) as the system "llm"."""
     from assistant.cli import answer_records
     from assistant.config import get_settings
     from assistant.embeddings import resolve_model_name
@@ -480,6 +512,19 @@ def run_eval(
     ours_out = list(_progress(answer_records(pipeline, records), len(records), "ours"))
     info["ours_answer_s"] = round(time.perf_counter() - started, 2)
     rows = {"ours": evaluate(records, ours_out)}
+
+    if llm:
+        if not getattr(pipeline, "llm_available", False):
+            raise LLMNotConfigured("--llm needs an LLM: set ASSISTANT_LLM_URL (and ASSISTANT_LLM_MODEL) or "
+                                   "ASSISTANT_LLM_GGUF")
+        started = time.perf_counter()
+        llm_out = list(_progress(answer_records(pipeline, records, llm=True), len(records), "llm"))
+        info["llm_answer_s"] = round(time.perf_counter() - started, 2)
+        rows["llm"] = evaluate(records, llm_out)
+        for row, out in zip(rows["llm"], llm_out, strict=True):
+            row.update(llm_status=out.get("llm_status"), verified=out.get("verified"), backend=out.get("backend"),
+                       dropped=out.get("dropped") or [], llm_note=out.get("llm_note"))
+        info["llm"] = llm_summary(rows["llm"])
 
     if baseline:
         started = time.perf_counter()
@@ -546,11 +591,14 @@ def _threshold_text(name: str, thresholds: dict[str, dict[str, float]]) -> str:
 def main_table(metrics: dict[str, dict[str, Any]], thresholds: dict[str, dict[str, float]] | None = None) -> str:
     thresholds = thresholds or {}
     base = metrics.get("baseline")
-    lines = ["| metric | ours | baseline | threshold |", "|---|---:|---:|---|"]
+    llm = metrics.get("llm")  # present with --llm: the LLM path beside the extractive one
+    head = "| metric | ours | " + ("ours + LLM | " if llm else "") + "baseline | threshold |"
+    lines = [head, "|---|---:|" + ("---:|" if llm else "") + "---:|---|"]
     for key, label, kind in MAIN_ROWS:
         ours_v = metrics["ours"].get(key)
         base_v = base.get(key) if base else None
-        lines.append(f"| {label} | {_fmt(ours_v, kind)} | {_fmt(base_v, kind)} | "
+        llm_cell = f"{_fmt(llm.get(key), kind)} | " if llm else ""
+        lines.append(f"| {label} | {_fmt(ours_v, kind)} | {llm_cell}{_fmt(base_v, kind)} | "
                      f"{_threshold_text(key, thresholds)} |")
     return "\n".join(lines)
 
@@ -629,9 +677,35 @@ def render_markdown(result: EvalResult) -> str:
         breakdown_table(result, "source_doc"),
         "",
     ]
+    if "llm" in info:
+        parts += llm_section(info)
     fails = failures(result.rows["ours"])
     parts += [f"## Failures (ours): {len(fails)}", "", failures_table(result.rows["ours"]), ""]
     return "\n".join(parts)
+
+
+def llm_section(info: dict[str, Any]) -> list[str]:
+    s = info["llm"]
+    lines = [
+        "## LLM path (`--llm`)",
+        "",
+        f"Backend answers were checked by the verifier before being shown; answered in {info.get('llm_answer_s')} s.",
+        "",
+        "| | count |",
+        "|---|---:|",
+        f"| questions sent to the LLM (extractive answer not an abstention) | {s['asked']} |",
+        f"| … LLM answer verified and shown | {s['answered_verified']} ({_fmt(s['verified_rate'])}) |",
+        f"| … fell back to the extractive answer: server down/slow | {s['fallback_server']} |",
+        f"| … fell back: rejected by the verifier | {s['fallback_rejected']} |",
+        f"| abstentions kept (LLM not asked) | {s['skipped_abstentions']} |",
+        f"| verified answers from which sentences were removed | {s['answers_with_dropped_sentences']} |",
+        f"| accuracy of the verified LLM answers (answerable) | {_fmt(s['accuracy_when_verified'])} |",
+        "",
+        "Why sentences were removed (all questions):",
+        "",
+    ]
+    lines += [f"- {reason}: {n}" for reason, n in list(s["drop_reasons"].items())[:12]] or ["- (none)"]
+    return lines + [""]
 
 
 def write_reports(result: EvalResult, report_dir: Path) -> None:
@@ -666,6 +740,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-baseline", action="store_true", help="skip the textbook LangChain baseline")
     run.add_argument("--limit", type=int, help="only the first N questions")
     run.add_argument("--thresholds", type=Path, default=DEFAULT_THRESHOLDS, help="thresholds TOML file")
+    run.add_argument("--llm", action="store_true",
+                     help="also answer through the configured LLM (ASSISTANT_LLM_URL or ASSISTANT_LLM_GGUF) and "
+                          "report it beside the extractive answers")
     return parser
 
 
@@ -684,12 +761,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = run_eval(questions=args.questions, settings=get_settings(store=args.store),
                           report_dir=args.report, baseline=not args.no_baseline, limit=args.limit,
-                          thresholds=args.thresholds)
-    except StoreError as exc:
+                          thresholds=args.thresholds, llm=args.llm)
+    except (StoreError, LLMNotConfigured) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(result.table)
     print()
+    if "llm" in result.info:
+        print("\n".join(llm_section(result.info)))
     print(f"report: {result.report_md} and {result.report_json}")
     if result.violations:
         print("THRESHOLD VIOLATIONS:")
