@@ -11,15 +11,15 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 from langchain_core.documents import Document
 
-from assistant import extract
+from assistant import extract, relations
 from assistant.gazetteer import canonical_terms
-from assistant.query import QueryAnalysis
+from assistant.query import QueryAnalysis, detect_intent, detect_roles, translate_terms
 from assistant.vntext import fold, split_sentences, strip_diacritics, syllables
 
 ABSTAIN_PREFIX = "Các tài liệu hiện có không nêu"
@@ -86,6 +86,8 @@ class _Evidence:
     score: float
     fact: str | None
     governors: list[str] = field(default_factory=list)
+    #: The (part of the) question this evidence answers, when the question asks several things.
+    analysis: QueryAnalysis | None = None
 
 
 def _tokens(text: str) -> list[str]:
@@ -109,6 +111,17 @@ def content_terms(analysis: QueryAnalysis) -> list[str]:
     terms = [t for t in text.split() if t != "|" and t not in _FRAME_WORDS and t not in place and t not in years
              and not (t.isdigit() and len(t) > 2)]
     return list(dict.fromkeys(terms))
+
+
+def part_analysis(analysis: QueryAnalysis, part: str) -> QueryAnalysis:
+    """The analysis of one clause of a multi-part question: its own intent, roles and relation; the
+    whole question's places, documents and years."""
+    intent = detect_intent(part)
+    if intent == "general":
+        intent = analysis.intent
+    return replace(analysis, intent=intent, sub_intent=intent, focus=part,
+                   roles=detect_roles(part) or analysis.roles,
+                   relation=relations.relation_of(part, analysis.question))
 
 
 class ExtractiveAnswerer:
@@ -152,6 +165,8 @@ class ExtractiveAnswerer:
         """The fact that answers the question in ``sentence`` ('' when any sentence will do, None when
         this sentence cannot answer), and the coverage of the clause that holds it (or None)."""
         intent = analysis.sub_intent
+        if analysis.relation:
+            return self._relation_fact(analysis, sentence), None
         kind = target_kind(analysis)
         if kind == "money":
             found = extract.money(sentence)
@@ -186,13 +201,15 @@ class ExtractiveAnswerer:
             facts = [t for c, t in best if c >= top - 0.05]
             return "; ".join(dict.fromkeys(facts)), top
         if intent == "deadline":
-            if re.search(r"ngay nao|ngay bao nhieu|ban hanh (?:vao )?ngay|what date|issued on|when was", analysis.folded):
+            focus = analysis.focus_folded
+            if re.search(r"ngay nao|ngay bao nhieu|ban hanh (?:vao )?ngay|what date|issued on|when was|hieu luc"
+                         r"|effective", focus):
                 dates = extract.dates(sentence)
                 own = self.issued.get(doc.metadata.get("doc_id", ""), "")
-                if own and re.search(r"ban hanh|issued|\bky\b|signed", analysis.folded):
+                if own and re.search(r"ban hanh|issued|\bky\b|signed", focus):
                     # the document's own date, not the dates of the documents it cites
                     dates = [d for d in dates if _same_date(d.text, own)] or \
-                        ([d for d in dates if "ký" in d.text] if "hieu luc" in analysis.folded else [])
+                        ([d for d in dates if "ký" in d.text] if "hieu luc" in focus else [])
                 return ("; ".join(dict.fromkeys(f.text for f in dates)), 1.0 if dates and own else None) \
                     if dates else (None, None)
             found = extract.times(sentence)
@@ -205,7 +222,30 @@ class ExtractiveAnswerer:
             return None, None
         return "", None
 
-    def _candidates(self, analysis: QueryAnalysis, docs: list[Document], terms: list[str]) -> list[_Evidence]:
+    @staticmethod
+    def _relation_fact(analysis: QueryAnalysis, sentence: str) -> str | None:
+        """The fact for a relation question (document number, proposer, recipient, count, contact)."""
+        rel = analysis.relation
+        found: list[extract.Found] = []
+        if rel == "docref":
+            # "which document guided plan 2943?": the plan the question names is not the answer
+            found = [f for f in relations.doc_refs(sentence)
+                     if re.match(r"\d+", f.text).group(0).lstrip("0") not in analysis.doc_numbers]
+        elif rel == "proposer":
+            found = [f for f in [relations.proposer(sentence)] if f]
+        elif rel == "recipient":
+            found = [f for f in [relations.report_recipient(sentence)] if f]
+        elif rel == "count":
+            noun = relations.counted_noun(analysis.focus or analysis.question)
+            found = relations.counts(sentence, noun) if noun else []
+        elif rel == "partner":
+            found = relations.partners(sentence)
+        elif rel == "contact":
+            found = relations.contacts(sentence)
+        return "; ".join(dict.fromkeys(f.text for f in found)) if found else None
+
+    def _candidates(self, analysis: QueryAnalysis, docs: list[Document], terms: list[str],
+                    focus_terms: list[str] | None = None) -> list[_Evidence]:
         out: list[_Evidence] = []
         anchors = set(_tokens(" ".join(t for t in extract.definition_terms(analysis.question)
                                        if t.isupper() and len(t) <= 12)))
@@ -221,11 +261,22 @@ class ExtractiveAnswerer:
                     if len(sentence) < 12:
                         continue
                     cov = self._coverage(terms, sentence, context)
+                    if focus_terms:
+                        # one part of a multi-part question: its own words say which sentence answers it
+                        cov = 0.4 * cov + 0.6 * self._coverage(focus_terms, sentence, context)
                     if anchors and not anchors <= set(_tokens(sentence + " " + " ".join(governors))):
                         cov *= 0.3  # the indicator asked about (PCI, SIPAS, …) is not what this says
                     if analysis.years:
                         cov *= self._year_factor(analysis.years, meta, line_start, sentence, context)
                     fact, fact_cov = self._fact(analysis, sentence, doc, governors, terms, context)
+                    if fact and _asks_person(analysis) and re.search(r"\bky\b|sign", analysis.focus_folded) and \
+                            re.search(r"Người ký|CHỦ TỊCH|GIÁM ĐỐC|\b(?:TM|KT)\.", sentence + " ".join(governors)):
+                        cov = max(cov, 0.6)  # "ai ký": the name in the signature block or the "Người ký" field
+                    if fact and fact_cov == 1.0 and analysis.sub_intent == "deadline":
+                        cov = max(cov, 0.6)  # the document's own date, asked for by "ban hành ngày nào"
+                    if fact and analysis.relation == "docref" and not analysis.doc_numbers \
+                            and meta.get("so_hieu") and meta["so_hieu"] in fact:
+                        cov = max(cov, 0.6)  # "văn bản đó mang số hiệu gì": the number of the document itself
                     if fact_cov is not None:
                         cov = fact_cov if analysis.sub_intent == "definition" else min(cov, fact_cov)
                     score = cov + (0.15 if fact else -0.2 if fact is None else 0.0) + 0.05 / rank
@@ -284,20 +335,65 @@ class ExtractiveAnswerer:
         if analysis.provinces and len(missing) == len(analysis.provinces):
             return self._abstain(base, docs, f"thông tin về tỉnh {', '.join(missing)} "
                                              f"(chưa có văn bản nào của tỉnh này trong kho tài liệu)")
-        terms = content_terms(analysis)
-        evidence = self._candidates(analysis, docs, terms)
-        with_fact = [e for e in evidence if e.fact is not None]
-        base.support = round(max((e.coverage for e in with_fact), default=0.0), 4)
-        supported = [e for e in with_fact if e.coverage >= self.threshold]
-        if not supported:
+        parts = relations.split_parts(analysis.question) if analysis.intent != "comparison" else []
+        if len(parts) > 1:
+            return self._answer_parts(base, analysis, docs, parts)
+        chosen, base.support = self._select(analysis, docs, content_terms(analysis))
+        if not chosen:
             return self._abstain(base, docs, _topic(analysis))
+        return self._compose(base, analysis, chosen)
+
+    def _answer_parts(self, base: Answer, analysis: QueryAnalysis, docs: list[Document],
+                      parts: list[str]) -> Answer:
+        """A question that asks several things: each part is answered with its own kind of fact, from
+        the same retrieved sections; the answer holds every part that the documents support."""
+        chosen: list[_Evidence] = []
+        support = 0.0
+        for part in parts:
+            sub = part_analysis(analysis, part)
+            own = content_terms(replace(sub, question=part, expansions=translate_terms(part) if sub.english
+                                        else sub.expansions))
+            got, part_support = self._select(sub, docs, content_terms(analysis), own)
+            support = max(support, part_support)
+            for e in got:
+                if not any(c.line_start == e.line_start and c.doc.id == e.doc.id and c.fact == e.fact for c in chosen):
+                    e.analysis = e.analysis or sub
+                    chosen.append(e)
+        base.support = round(support, 4)
+        if not chosen:
+            return self._abstain(base, docs, _topic(analysis))
+        return self._compose(base, analysis, chosen)
+
+    def _select(self, analysis: QueryAnalysis, docs: list[Document], terms: list[str],
+                focus_terms: list[str] | None = None) -> tuple[list[_Evidence], float]:
+        """The evidence that answers the question (empty when nothing supports an answer), and the
+        best support found. ``focus_terms`` are the words of the part being answered, if any."""
+        evidence = self._candidates(analysis, docs, terms, focus_terms)
+        with_fact = [e for e in evidence if e.fact is not None]
+        if not with_fact and analysis.relation and analysis.relation != "contact":
+            # no sentence states the relation: answer as the basic question type instead
+            basic = replace(analysis, relation=None)
+            got, support = self._select(basic, docs, terms, focus_terms)
+            for e in got:
+                e.analysis = e.analysis or basic
+            return got, support
+        support = round(max((e.coverage for e in with_fact), default=0.0), 4)
+        supported = [e for e in with_fact if e.coverage >= self.threshold]
+        if not supported and with_fact and analysis.relation and analysis.relation != "contact":
+            basic = replace(analysis, relation=None)
+            got, basic_support = self._select(basic, docs, terms, focus_terms)
+            for e in got:
+                e.analysis = e.analysis or basic
+            return got, max(support, basic_support)
+        if not supported:
+            return [], support
         best = supported[0]
         chosen = [best]
         if analysis.intent == "comparison":
             for e in supported[1:]:
                 if e.doc.metadata["doc_id"] not in {c.doc.metadata["doc_id"] for c in chosen}:
                     chosen.append(e)
-            return self._compose(base, analysis, chosen[:4])
+            return chosen[:4], support
         wanted_docs = 3 if analysis.intent == "comparison" or not analysis.provinces else 1
         if analysis.intent == "comparison" or not (analysis.provinces or analysis.doc_numbers):
             for e in supported[1:]:
@@ -313,7 +409,7 @@ class ExtractiveAnswerer:
             extra = [e for e in supported[1:6] if e.doc.id == best.doc.id and e.line != best.line
                      and e.coverage >= best.coverage - 0.1 and e not in chosen]
             chosen += extra[:1]
-        return self._compose(base, analysis, chosen)
+        return chosen, support
 
     def _compose(self, base: Answer, analysis: QueryAnalysis, chosen: list[_Evidence]) -> Answer:
         citations: list[Citation] = []
@@ -341,7 +437,7 @@ class ExtractiveAnswerer:
         multi_doc = len({e.doc.metadata["doc_id"] for e in chosen}) > 1
         for e in chosen:
             n = by_line[(e.doc.id or "", e.line_start)]
-            sentence = _direct(analysis, e, n, multi_doc, items_for.get(n, []))
+            sentence = _direct(e.analysis or analysis, e, n, multi_doc, items_for.get(n, []))
             if sentence and sentence not in lead:
                 lead.append(sentence)
         head = "\n".join(f"- {s}" for s in lead) if len(lead) > 1 else lead[0]
@@ -452,7 +548,7 @@ def _same_date(text: str, iso: str) -> bool:
 
 def target_kind(analysis: QueryAnalysis) -> str:
     """What kind of number the question wants: rank, percent, money, count or any."""
-    f = analysis.folded
+    f = analysis.focus_folded
     if re.search(r"bao nhieu tien|ty dong|trieu dong|nghin dong|kinh phi\b.*\bbao nhieu|bao nhieu\b.*\bkinh phi"
                  r"|phat bao nhieu|how much money|\bbudget\b|\bfunding\b|\bcost\b", f):
         return "money"
@@ -466,7 +562,7 @@ def target_kind(analysis: QueryAnalysis) -> str:
 def asks_quantity(analysis: QueryAnalysis) -> bool:
     """Does the question ask for a number (not just mention a target)?"""
     return bool(re.search(r"bao nhieu|\bmay\b|phan tram|%|ty le|muc nao|xep hang|thu hang|thu may|how (?:many|much)"
-                          r"|what (?:share|percentage|proportion)|\brank", analysis.folded))
+                          r"|what (?:share|percentage|proportion)|\brank", analysis.focus_folded))
 
 
 def _kind_ok(kind: str, fact: str) -> bool:
@@ -495,7 +591,7 @@ def _year_in_range(years: list[int], period: str) -> bool:
 
 
 def _asks_person(analysis: QueryAnalysis) -> bool:
-    f = analysis.folded
+    f = analysis.focus_folded
     return bool(re.search(r"\bla ai\b.*(giam doc|chu tich|truong|nguoi)|(giam doc|chu tich|nguoi ky|ho ten|ten cua)"
                           r".*\b(la ai|ten gi|la gi)\b|nguoi ky|who (?:is|was) the (?:director|chairman|head)|signed",
                           f))
@@ -590,6 +686,8 @@ def _direct(analysis: QueryAnalysis, e: _Evidence, n: int, multi_doc: bool, item
         abbr, expansion = fact.split("|", 1)
         return f"**{abbr}** là {expansion} (theo {where}) [{n}]."
     intent = analysis.sub_intent if intent == "comparison" else intent
+    if fact and (analysis.relation or _asks_person(analysis)):
+        return f"{where}: {', '.join(f'**{p}**' for p in fact.split('; '))} [{n}]."
     if fact and intent == "who_leads":
         role = next((r for r in (analysis.roles or []) if r in fold(e.sentence) or r in e.sentence.lower()), None)
         role = role or next((r.text.lower() for r in extract.roles(e.sentence)), "chủ trì")
