@@ -20,7 +20,7 @@ from langchain_core.documents import Document
 from assistant import extract, relations
 from assistant.gazetteer import canonical_terms
 from assistant.query import QueryAnalysis, detect_intent, detect_roles, translate_terms
-from assistant.vntext import fold, split_sentences, strip_diacritics, syllables
+from assistant.vntext import fold, has_diacritics, split_sentences, strip_diacritics, syllables
 
 ABSTAIN_PREFIX = "Các tài liệu hiện có không nêu"
 QUOTE_MAX = 700
@@ -166,7 +166,7 @@ class ExtractiveAnswerer:
         this sentence cannot answer), and the coverage of the clause that holds it (or None)."""
         intent = analysis.sub_intent
         if analysis.relation:
-            return self._relation_fact(analysis, sentence), None
+            return self._relation_fact(analysis, sentence, doc.metadata.get("so_hieu", "")), None
         kind = target_kind(analysis)
         if kind == "money":
             found = extract.money(sentence)
@@ -190,6 +190,8 @@ class ExtractiveAnswerer:
             return (ags[0].text, None) if ags and re.search(r"\b(?:do|giao cho|giao)\s+$", sentence[:ags[0].start]) \
                 else (None, None)
         if intent == "target":
+            if asks_current_state(analysis) and not re.search(r"\bhiện\s+(?:nay|tại|có|đang)\b", sentence.lower()):
+                return None, None  # a plan's targets do not say how things are now
             found = [f for f in extract.targets(sentence) if _kind_ok(kind, f.text)]
             if not found:
                 return (None if asks_quantity(analysis) else ""), None
@@ -215,22 +217,29 @@ class ExtractiveAnswerer:
             found = extract.times(sentence)
             return ("; ".join(dict.fromkeys(f.text for f in found)), None) if found else (None, None)
         if intent == "definition":
+            english_form = re.search(r"tieng anh|\benglish\b", analysis.focus_folded)
             for term in extract.definition_terms(analysis.question):
                 d = extract.definition_of(term, sentence)
+                if d and english_form and has_diacritics(d.text):
+                    continue  # the English words asked for, not the Vietnamese name
                 if d:
                     return f"{term}|{d.text}", 1.0
             return None, None
         return "", None
 
     @staticmethod
-    def _relation_fact(analysis: QueryAnalysis, sentence: str) -> str | None:
-        """The fact for a relation question (document number, proposer, recipient, count, contact)."""
+    def _relation_fact(analysis: QueryAnalysis, sentence: str, own_number: str = "") -> str | None:
+        """The fact for a relation question (document number, proposer, recipient, count, contact);
+        ``own_number`` is the số hiệu of the document the sentence is from."""
         rel = analysis.relation
         found: list[extract.Found] = []
         if rel == "docref":
-            # "which document guided plan 2943?": the plan the question names is not the answer
+            # "which document guided plan 2943?": the plan the question names is not the answer, nor is
+            # the document itself unless its own number is asked ("văn bản đó mang số hiệu gì")
+            own_asked = re.search(r"so hieu|mang so|ky hieu|\bnumber\b", analysis.focus_folded)
             found = [f for f in relations.doc_refs(sentence)
-                     if re.match(r"\d+", f.text).group(0).lstrip("0") not in analysis.doc_numbers]
+                     if re.match(r"\d+", f.text).group(0).lstrip("0") not in analysis.doc_numbers
+                     and (own_asked or not own_number or not f.text.startswith(own_number))]
         elif rel == "proposer":
             found = [f for f in [relations.proposer(sentence)] if f]
         elif rel == "recipient":
@@ -312,6 +321,10 @@ class ExtractiveAnswerer:
         text = self.texts.get(meta.get("doc_id", ""), "")
         if text and not all(str(y) in text for y in years):
             return 0.0
+        period = meta.get("period", "")
+        bounds = [int(y) for y in re.findall(r"\d{4}", period or "")]
+        if bounds and all(y < min(bounds) for y in years) and not any(str(y) in sentence + context for y in years):
+            return 0.15  # a year before the document's period: only a passage that names it can say
         stated = [int(y) for y in _TARGET_YEAR.findall(sentence)]
         if stated and not any(y in years for y in stated):
             return 0.15  # the sentence itself is about another year
@@ -321,10 +334,13 @@ class ExtractiveAnswerer:
             found = _TARGET_YEAR.findall(before)
             stated = [int(found[-1])] if found else []
         if stated:
-            return 1.1 if any(y in years for y in stated) else 0.4
-        if any(str(y) in sentence + context for y in years) or _year_in_range(years, meta.get("period", "")):
+            if any(y in years for y in stated):
+                return 1.1
+            # another target year: weak evidence, and none when the year asked is outside the document's period
+            return 0.4 if not bounds or _year_in_range(years, period) else 0.15
+        if any(str(y) in sentence + context for y in years) or _year_in_range(years, period):
             return 1.0
-        return 0.3
+        return 0.15 if bounds else 0.3  # a year outside the document's period, named nowhere near
 
     # -- answering --------------------------------------------------------------------------------
     def answer(self, analysis: QueryAnalysis, docs: list[Document]) -> Answer:
@@ -355,6 +371,9 @@ class ExtractiveAnswerer:
                                         else sub.expansions))
             got, part_support = self._select(sub, docs, content_terms(analysis), own)
             support = max(support, part_support)
+            if sub.intent == "deadline" and any(c.fact and "ngày" in c.fact and (c.analysis or sub).relation == "docref"
+                                                for c in chosen):
+                continue  # "mang số nào, ban hành ngày nào": the number came with its date
             for e in got:
                 if not any(c.line_start == e.line_start and c.doc.id == e.doc.id and c.fact == e.fact for c in chosen):
                     e.analysis = e.analysis or sub
@@ -559,6 +578,18 @@ def target_kind(analysis: QueryAnalysis) -> str:
     return "any"
 
 
+_CURRENT = re.compile(r"^(?:hien|hien nay|hien tai)\b|\bhien (?:nay |tai )?(?:co|dang|la)\b|\bcurrently\b|\bat present\b"
+                      r"|\bright now\b|\bhow many\b.*\bare there\b")
+_TARGET_FRAME = re.compile(r"muc tieu|chi tieu|phan dau|\bden\b|\btoi\b|\btruoc\b|ke hoach|de an|giai doan|\bphai\b"
+                           r"|\bcan\b|dat ra|de ra|yeu cau|\bmuon\b|\btarget|\bgoal|\bby 20|should|must|\bplan")
+
+
+def asks_current_state(analysis: QueryAnalysis) -> bool:
+    """"Hiện Tuyên Quang có bao nhiêu đơn vị …?": a question about how things are now, not about a target."""
+    f = analysis.focus_folded
+    return bool(_CURRENT.search(f)) and not _TARGET_FRAME.search(f)
+
+
 def asks_quantity(analysis: QueryAnalysis) -> bool:
     """Does the question ask for a number (not just mention a target)?"""
     return bool(re.search(r"bao nhieu|\bmay\b|phan tram|%|ty le|muc nao|xep hang|thu hang|thu may|how (?:many|much)"
@@ -693,6 +724,10 @@ def _direct(analysis: QueryAnalysis, e: _Evidence, n: int, multi_doc: bool, item
         role = role or next((r.text.lower() for r in extract.roles(e.sentence)), "chủ trì")
         topic = _topic_after_role(analysis.question)
         return f"{where}: **{fact}** {role}{' ' + topic if topic else ''} [{n}]."
+    if fact and intent == "target":
+        clauses = _fact_clauses(e.sentence, fact.split("; "))
+        if clauses:
+            return f"{where}: {clauses} [{n}]."
     if fact and intent in {"target", "deadline", "comparison"} or (fact and _asks_person(analysis)):
         parts = [f"**{p}**" for p in fact.split("; ")]
         return f"{where}: {', '.join(parts)} [{n}]."
@@ -700,6 +735,37 @@ def _direct(analysis: QueryAnalysis, e: _Evidence, n: int, multi_doc: bool, item
         return f"Theo {where}, gồm {len(items)} nội dung [{n}]: " + "; ".join(items) + "."
     sentence = e.sentence.strip()
     return f"Theo {where} [{n}]: “{sentence}”"
+
+
+CLAUSE_MAX = 260
+
+
+def _fact_clauses(sentence: str, facts: list[str]) -> str:
+    """The clauses of ``sentence`` that hold ``facts``, with the facts in bold: a number is stated with
+    what it measures ("Tỷ lệ hồ sơ giải quyết trực tuyến … **đạt tối thiểu 50%**"). Empty when a
+    clause is too long to serve as a statement."""
+    out: list[str] = []
+    for fact in facts:
+        at = sentence.find(fact)
+        if at < 0:
+            return ""
+        clause = _clause(sentence, at, at + len(fact))
+        lo = sentence.find(clause)
+        # a clause cut at commas when long: keep the part around the number
+        if len(clause) > CLAUSE_MAX:
+            rel = at - lo
+            start = clause.rfind(",", 0, max(0, rel - 120)) + 1
+            end = clause.find(",", rel + len(fact) + 60)
+            clause = clause[start: end if end > 0 else len(clause)]
+            if len(clause) > CLAUSE_MAX:
+                return ""
+        clause = re.sub(r"^\s*(?:[-+•*]|\d+(?:\.\d+)*\.|[a-zđ]\))\s*", "", clause.strip()).strip(" ;,.")
+        if fact not in clause:
+            return ""
+        bolded = clause.replace(fact, f"**{fact}**", 1)
+        if bolded not in out:
+            out.append(bolded)
+    return "; ".join(out)
 
 
 def _context(doc: Document) -> dict[str, Any]:
