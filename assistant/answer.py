@@ -486,7 +486,8 @@ class ExtractiveAnswerer:
     def _items_under(self, e: _Evidence) -> tuple[str, list[str]]:
         lines = _lines_with_governors(e.doc.page_content)
         children = [ln for ln, _, gov in lines if gov and gov[-1] == e.line]
-        if children:
+        # one child in this chunk ("2. … / a) …" where b), c) are later chunks): look at the outline
+        if len(children) >= 2:
             quote_lines = [e.line.strip()]
             for ln in children:
                 if sum(len(x) for x in quote_lines) + len(ln) > QUOTE_MAX * 2:

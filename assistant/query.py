@@ -99,7 +99,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("definition", re.compile(r"\bla gi\b.*$(?<!bao nhieu la gi)|nghia la|viet tat|\bwhat (?:is|does) (?:the )?"
                               r"(?:par index|sipas|papi|pci|lgsp)|stand for|\bdefin|\bla chi so gi\b|duoc hieu"
                               r"|ten (?:day du|tieng viet)|goi day du")),
-    ("who_leads", re.compile(r"\bai\b|co quan nao|don vi nao|\bso nao\b|\bwho\b|\bwhom\b"
+    ("who_leads", re.compile(r"\bai\b|co quan nao|don vi nao|(?<!chi )(?<!mang )(?<!ky hieu )\bso nao\b|\bwho\b|\bwhom\b"
                              r"|which (?:agency|department|body|office|unit|authority)|\bdo ai\b|\bboi ai\b")),
     ("yes_no", re.compile(r"\bco\b.*\bkhong\b\s*(?:a|vay|nhi)?\s*\??$|phai khong|dung khong|\bchua\b\s*\??$"
                           r"|^(?:is|are|does|do|did|has|have|will|can)\b")),
