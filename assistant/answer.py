@@ -471,6 +471,9 @@ class ExtractiveAnswerer:
     def _list_quote(self, e: _Evidence, terms: list[str] | None = None) -> tuple[str, list[str]]:
         """For list questions: the items under the evidence line, or under the heading above it that
         matches the question best (sub-items in the chunk, or the titles of sub-sections)."""
+        inline = _inline_items(e.line)
+        if len(inline) >= 3:
+            return _quote(e), inline  # "… 6 nội dung, đó là: (1) …; (2) …": the line lists them itself
         best: tuple[float, str, list[str]] | None = None
         for head in [e.line, *reversed(e.governors)]:
             probe = _Evidence(e.doc, head, e.doc.page_content.find(head), head, 0.0, 0.0, "", [])
@@ -700,6 +703,15 @@ def _locate(text: str, quote: str, near: int) -> tuple[int, int]:
     return first, (last + len(lines[-1])) if last >= 0 else first + len(lines[0])
 
 
+def _inline_items(line: str) -> list[str]:
+    """Items enumerated inside one line after a colon: "gồm: A; B; C" or "đó là: (1) A; (2) B; (3) C"."""
+    head, sep, rest = line.partition(":")
+    if not sep or rest.count(";") < 2 or len(head) > 400:
+        return []
+    items = [re.sub(r"^\s*(?:\(?\d+\)|[a-zđ]\)|[-+•])\s*", "", x).strip(" .") for x in rest.split(";")]
+    return [x if len(x) <= 160 else x[:160].rsplit(" ", 1)[0] + "…" for x in items if x]
+
+
 def _strip_marker(line: str) -> str:
     from assistant.parsing import _match_marker
 
@@ -733,7 +745,10 @@ def _direct(analysis: QueryAnalysis, e: _Evidence, n: int, multi_doc: bool, item
         parts = [f"**{p}**" for p in fact.split("; ")]
         return f"{where}: {', '.join(parts)} [{n}]."
     if items:
-        return f"Theo {where}, gồm {len(items)} nội dung [{n}]: " + "; ".join(items) + "."
+        # the text's own count ("07 nhóm nhiệm vụ, gồm: …") is quoted; items split on ";" may not match it
+        count = "" if re.search(r"\b\d+\s+(?:nhóm|nội dung|nhiệm vụ|giải pháp|lĩnh vực|mục tiêu)", e.line) \
+            else f" {len(items)} nội dung"
+        return f"Theo {where}, gồm{count} [{n}]: " + "; ".join(items) + "."
     sentence = e.sentence.strip()
     return f"Theo {where} [{n}]: “{sentence}”"
 
