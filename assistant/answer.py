@@ -517,8 +517,9 @@ class ExtractiveAnswerer:
                     child = path[len(prefix):].split(" › ")[0]
                     if child not in subs:
                         subs.append(child)
-            if len(subs) >= 2:
-                return _quote(e), [_strip_marker(x) for x in subs]
+            items = [x for x in (_strip_marker(x) for x in subs) if x.strip(" .:|")]
+            if len(items) >= 2:  # sections with a title, not bare table-row numbers
+                return _quote(e), items
         return _quote(e), []
 
     def _abstain(self, base: Answer, docs: list[Document], what: str) -> Answer:
