@@ -156,3 +156,40 @@ def test_hotline_question_abstains_without_a_phone_number(answerer: ExtractiveAn
 def test_target_statement_names_what_the_number_measures(answerer: ExtractiveAnswerer) -> None:
     ans = answerer.answer(analyse("Tuyên Quang đặt mục tiêu giảm bao nhiêu đơn vị sự nghiệp công lập?"), DOCS)
     assert "**tối thiểu 10%** đơn vị sự nghiệp công lập" in _statement(ans.answer)
+
+
+# -- lists --------------------------------------------------------------------------------------
+
+def test_inline_items_after_a_colon() -> None:
+    from assistant.answer import _inline_items
+
+    line = "Cải cách hành chính thực hiện trên cơ sở 6 nội dung, đó là: (1) Cải cách thể chế; (2) Cải cách TTHC; " \
+           "(3) Cải cách tài chính công."
+    assert _inline_items(line) == ["Cải cách thể chế", "Cải cách TTHC", "Cải cách tài chính công"]
+    assert _inline_items("Sở Nội vụ chủ trì; phối hợp: các sở") == []
+
+
+def test_list_items_are_sub_sections_in_later_chunks() -> None:
+    """A heading whose first sub-section shares its chunk, the others in later chunks: the outline lists them."""
+    head = "II › 2. Nhiệm vụ cụ thể đối với Chỉ số PAR INDEX"
+    chunk = _doc("qn", f"{head} › a) Đối với lĩnh vực chỉ đạo, điều hành",
+                 "2. Nhiệm vụ cụ thể đối với Chỉ số PAR INDEX\na) Đối với lĩnh vực chỉ đạo, điều hành\n"
+                 "- Sở Nội vụ tham mưu kế hoạch CCHC hằng năm.")
+    outline = {"qn": [f"{head} › a) Đối với lĩnh vực chỉ đạo, điều hành", f"{head} › b) Đối với lĩnh vực cải cách "
+                      "thể chế", f"{head} › c) Đối với lĩnh vực cải cách tài chính công", "II › 3. Nhiệm vụ khác › 1."]}
+    answerer = ExtractiveAnswerer(build_idf([chunk.page_content]), threshold=0.2, provinces=["Quảng Ngãi"],
+                                  outline=outline)
+    ans = answerer.answer(analyse("Quảng Ngãi đề ra nhiệm vụ cụ thể cho những lĩnh vực nào của Chỉ số PAR INDEX?"),
+                          [chunk])
+    head_text = _statement(ans.answer)
+    assert "cải cách thể chế" in head_text and "cải cách tài chính công" in head_text
+
+
+def test_outline_sections_without_titles_are_not_list_items() -> None:
+    chunk = _doc("qd", "PHỤ LỤC › II. Phát triển dữ liệu số", "II | Phát triển dữ liệu số")
+    outline = {"qd": ["PHỤ LỤC › II. Phát triển dữ liệu số › 1.", "PHỤ LỤC › II. Phát triển dữ liệu số › 2."]}
+    answerer = ExtractiveAnswerer(build_idf([chunk.page_content]), threshold=0.2, outline=outline)
+    from assistant.answer import _Evidence
+
+    e = _Evidence(chunk, "II. Phát triển dữ liệu số", 0, "II. Phát triển dữ liệu số", 1.0, 1.0, "")
+    assert answerer._items_under(e)[1] == []
