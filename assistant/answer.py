@@ -27,6 +27,8 @@ QUOTE_MAX = 700
 # Cosine similarity between an English question and a Vietnamese sentence mapped to a 0–1 support.
 SEMANTIC_FLOOR = 0.35
 SEMANTIC_SPAN = 0.3
+#: Sentence embeddings kept between English questions (768 floats each).
+VECTOR_CACHE = 4096
 
 # Folded phrases and words that say what kind of question it is rather than what it is about.
 _FRAME_PHRASES = [
@@ -142,6 +144,8 @@ class ExtractiveAnswerer:
         self.embeddings = embeddings
         #: doc_id -> date issued (YYYY-MM-DD), so "ban hành ngày nào" picks the document's own date
         self.issued = issued or {}
+        #: sentence (and question) embeddings already computed, for English questions
+        self._vectors: dict[str, Any] = {}
 
     # -- scoring ----------------------------------------------------------------------------------
     def _weight(self, term: str) -> float:
@@ -304,8 +308,12 @@ class ExtractiveAnswerer:
         pool = [e for e in evidence if id(e.doc) in top_docs]
         import numpy as np
 
-        q = np.asarray(self.embeddings.embed_query(analysis.question))
-        vecs = np.asarray(self.embeddings.embed_documents([e.sentence for e in pool]))
+        q = self._vector(analysis.question, query=True)
+        texts = [e.sentence for e in pool]
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        fresh = dict(zip(missing, np.asarray(self.embeddings.embed_documents(missing)), strict=True)) if missing else {}
+        self._remember(fresh)
+        vecs = np.stack([fresh[t] if t in fresh else self._vectors[t] for t in texts])
         sims = vecs @ q
         for e, sim in zip(pool, sims, strict=True):
             semantic = float(np.clip((sim - SEMANTIC_FLOOR) / SEMANTIC_SPAN, 0.0, 1.0))
@@ -313,6 +321,22 @@ class ExtractiveAnswerer:
             combined = 0.5 * (semantic + e.coverage) if e.coverage > 0 else 0.8 * semantic
             e.score += combined - e.coverage
             e.coverage = combined
+
+    def _vector(self, text: str, query: bool = False) -> Any:
+        """An embedding, cached: the parts of a multi-part question compare the same sentences again."""
+        import numpy as np
+
+        key = ("\0q" if query else "") + text
+        vec = self._vectors.get(key)
+        if vec is None:
+            vec = np.asarray(self.embeddings.embed_query(text) if query else self.embeddings.embed_documents([text])[0])
+            self._remember({key: vec})
+        return vec
+
+    def _remember(self, vectors: dict[str, Any]) -> None:
+        if len(self._vectors) + len(vectors) > VECTOR_CACHE:
+            self._vectors = {}  # a new dict, so a concurrent reader keeps the one it holds
+        self._vectors.update(vectors)
 
     def _year_factor(self, years: list[int], meta: dict[str, Any], line_start: int, sentence: str,
                      context: str) -> float:
