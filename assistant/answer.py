@@ -11,22 +11,24 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 from langchain_core.documents import Document
 
-from assistant import extract
+from assistant import extract, relations
 from assistant.gazetteer import canonical_terms
-from assistant.query import QueryAnalysis
-from assistant.vntext import fold, split_sentences, strip_diacritics, syllables
+from assistant.query import QueryAnalysis, detect_intent, detect_roles, translate_terms
+from assistant.vntext import fold, has_diacritics, split_sentences, strip_diacritics, syllables
 
 ABSTAIN_PREFIX = "Các tài liệu hiện có không nêu"
 QUOTE_MAX = 700
 # Cosine similarity between an English question and a Vietnamese sentence mapped to a 0–1 support.
 SEMANTIC_FLOOR = 0.35
 SEMANTIC_SPAN = 0.3
+#: Sentence embeddings kept between English questions (768 floats each).
+VECTOR_CACHE = 4096
 
 # Folded phrases and words that say what kind of question it is rather than what it is about.
 _FRAME_PHRASES = [
@@ -95,6 +97,8 @@ class _Evidence:
     score: float
     fact: str | None
     governors: list[str] = field(default_factory=list)
+    #: The (part of the) question this evidence answers, when the question asks several things.
+    analysis: QueryAnalysis | None = None
 
 
 def _tokens(text: str) -> list[str]:
@@ -120,6 +124,17 @@ def content_terms(analysis: QueryAnalysis) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
+def part_analysis(analysis: QueryAnalysis, part: str) -> QueryAnalysis:
+    """The analysis of one clause of a multi-part question: its own intent, roles and relation; the
+    whole question's places, documents and years."""
+    intent = detect_intent(part)
+    if intent == "general":
+        intent = analysis.intent
+    return replace(analysis, intent=intent, sub_intent=intent, focus=part,
+                   roles=detect_roles(part) or analysis.roles,
+                   relation=relations.relation_of(part, analysis.question))
+
+
 class ExtractiveAnswerer:
     """Answers from retrieved ``Document``s; ``threshold`` is the minimum weighted term coverage."""
 
@@ -138,6 +153,8 @@ class ExtractiveAnswerer:
         self.embeddings = embeddings
         #: doc_id -> date issued (YYYY-MM-DD), so "ban hành ngày nào" picks the document's own date
         self.issued = issued or {}
+        #: sentence (and question) embeddings already computed, for English questions
+        self._vectors: dict[str, Any] = {}
 
     # -- scoring ----------------------------------------------------------------------------------
     def _weight(self, term: str) -> float:
@@ -161,6 +178,8 @@ class ExtractiveAnswerer:
         """The fact that answers the question in ``sentence`` ('' when any sentence will do, None when
         this sentence cannot answer), and the coverage of the clause that holds it (or None)."""
         intent = analysis.sub_intent
+        if analysis.relation:
+            return self._relation_fact(analysis, sentence, doc.metadata.get("so_hieu", "")), None
         kind = target_kind(analysis)
         if kind == "money":
             found = extract.money(sentence)
@@ -184,6 +203,8 @@ class ExtractiveAnswerer:
             return (ags[0].text, None) if ags and re.search(r"\b(?:do|giao cho|giao)\s+$", sentence[:ags[0].start]) \
                 else (None, None)
         if intent == "target":
+            if asks_current_state(analysis) and not re.search(r"\bhiện\s+(?:nay|tại|có|đang)\b", sentence.lower()):
+                return None, None  # a plan's targets do not say how things are now
             found = [f for f in extract.targets(sentence) if _kind_ok(kind, f.text)]
             if not found:
                 return (None if asks_quantity(analysis) else ""), None
@@ -195,26 +216,58 @@ class ExtractiveAnswerer:
             facts = [t for c, t in best if c >= top - 0.05]
             return "; ".join(dict.fromkeys(facts)), top
         if intent == "deadline":
-            if re.search(r"ngay nao|ngay bao nhieu|ban hanh (?:vao )?ngay|what date|issued on|when was", analysis.folded):
+            focus = analysis.focus_folded
+            if re.search(r"ngay nao|ngay bao nhieu|ban hanh (?:vao )?ngay|what date|issued on|when was|hieu luc"
+                         r"|effective", focus):
                 dates = extract.dates(sentence)
                 own = self.issued.get(doc.metadata.get("doc_id", ""), "")
-                if own and re.search(r"ban hanh|issued|\bky\b|signed", analysis.folded):
+                if own and re.search(r"ban hanh|issued|\bky\b|signed", focus):
                     # the document's own date, not the dates of the documents it cites
                     dates = [d for d in dates if _same_date(d.text, own)] or \
-                        ([d for d in dates if "ký" in d.text] if "hieu luc" in analysis.folded else [])
+                        ([d for d in dates if "ký" in d.text] if "hieu luc" in focus else [])
                 return ("; ".join(dict.fromkeys(f.text for f in dates)), 1.0 if dates and own else None) \
                     if dates else (None, None)
             found = extract.times(sentence)
             return ("; ".join(dict.fromkeys(f.text for f in found)), None) if found else (None, None)
         if intent == "definition":
+            english_form = re.search(r"tieng anh|\benglish\b", analysis.focus_folded)
             for term in extract.definition_terms(analysis.question):
                 d = extract.definition_of(term, sentence)
+                if d and english_form and has_diacritics(d.text):
+                    continue  # the English words asked for, not the Vietnamese name
                 if d:
                     return f"{term}|{d.text}", 1.0
             return None, None
         return "", None
 
-    def _candidates(self, analysis: QueryAnalysis, docs: list[Document], terms: list[str]) -> list[_Evidence]:
+    @staticmethod
+    def _relation_fact(analysis: QueryAnalysis, sentence: str, own_number: str = "") -> str | None:
+        """The fact for a relation question (document number, proposer, recipient, count, contact);
+        ``own_number`` is the số hiệu of the document the sentence is from."""
+        rel = analysis.relation
+        found: list[extract.Found] = []
+        if rel == "docref":
+            # "which document guided plan 2943?": the plan the question names is not the answer, nor is
+            # the document itself unless its own number is asked ("văn bản đó mang số hiệu gì")
+            own_asked = re.search(r"so hieu|mang so|ky hieu|\bnumber\b", analysis.focus_folded)
+            found = [f for f in relations.doc_refs(sentence)
+                     if re.match(r"\d+", f.text).group(0).lstrip("0") not in analysis.doc_numbers
+                     and (own_asked or not own_number or not f.text.startswith(own_number))]
+        elif rel == "proposer":
+            found = [f for f in [relations.proposer(sentence)] if f]
+        elif rel == "recipient":
+            found = [f for f in [relations.report_recipient(sentence)] if f]
+        elif rel == "count":
+            noun = relations.counted_noun(analysis.focus or analysis.question)
+            found = relations.counts(sentence, noun) if noun else []
+        elif rel == "partner":
+            found = relations.partners(sentence)
+        elif rel == "contact":
+            found = relations.contacts(sentence)
+        return "; ".join(dict.fromkeys(f.text for f in found)) if found else None
+
+    def _candidates(self, analysis: QueryAnalysis, docs: list[Document], terms: list[str],
+                    focus_terms: list[str] | None = None) -> list[_Evidence]:
         out: list[_Evidence] = []
         anchors = set(_tokens(" ".join(t for t in extract.definition_terms(analysis.question)
                                        if t.isupper() and len(t) <= 12)))
@@ -230,11 +283,22 @@ class ExtractiveAnswerer:
                     if len(sentence) < 12:
                         continue
                     cov = self._coverage(terms, sentence, context)
+                    if focus_terms:
+                        # one part of a multi-part question: its own words say which sentence answers it
+                        cov = 0.4 * cov + 0.6 * self._coverage(focus_terms, sentence, context)
                     if anchors and not anchors <= set(_tokens(sentence + " " + " ".join(governors))):
                         cov *= 0.3  # the indicator asked about (PCI, SIPAS, …) is not what this says
                     if analysis.years:
                         cov *= self._year_factor(analysis.years, meta, line_start, sentence, context)
                     fact, fact_cov = self._fact(analysis, sentence, doc, governors, terms, context)
+                    if fact and _asks_person(analysis) and re.search(r"\bky\b|sign", analysis.focus_folded) and \
+                            re.search(r"Người ký|CHỦ TỊCH|GIÁM ĐỐC|\b(?:TM|KT)\.", sentence + " ".join(governors)):
+                        cov = max(cov, 0.6)  # "ai ký": the name in the signature block or the "Người ký" field
+                    if fact and fact_cov == 1.0 and analysis.sub_intent == "deadline":
+                        cov = max(cov, 0.6)  # the document's own date, asked for by "ban hành ngày nào"
+                    if fact and analysis.relation == "docref" and not analysis.doc_numbers \
+                            and meta.get("so_hieu") and meta["so_hieu"] in fact:
+                        cov = max(cov, 0.6)  # "văn bản đó mang số hiệu gì": the number of the document itself
                     if fact_cov is not None:
                         cov = fact_cov if analysis.sub_intent == "definition" else min(cov, fact_cov)
                     score = cov + (0.15 if fact else -0.2 if fact is None else 0.0) + 0.05 / rank
@@ -253,8 +317,12 @@ class ExtractiveAnswerer:
         pool = [e for e in evidence if id(e.doc) in top_docs]
         import numpy as np
 
-        q = np.asarray(self.embeddings.embed_query(analysis.question))
-        vecs = np.asarray(self.embeddings.embed_documents([e.sentence for e in pool]))
+        q = self._vector(analysis.question, query=True)
+        texts = [e.sentence for e in pool]
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        fresh = dict(zip(missing, np.asarray(self.embeddings.embed_documents(missing)), strict=True)) if missing else {}
+        self._remember(fresh)
+        vecs = np.stack([fresh[t] if t in fresh else self._vectors[t] for t in texts])
         sims = vecs @ q
         for e, sim in zip(pool, sims, strict=True):
             semantic = float(np.clip((sim - SEMANTIC_FLOOR) / SEMANTIC_SPAN, 0.0, 1.0))
@@ -263,6 +331,22 @@ class ExtractiveAnswerer:
             e.score += combined - e.coverage
             e.coverage = combined
 
+    def _vector(self, text: str, query: bool = False) -> Any:
+        """An embedding, cached: the parts of a multi-part question compare the same sentences again."""
+        import numpy as np
+
+        key = ("\0q" if query else "") + text
+        vec = self._vectors.get(key)
+        if vec is None:
+            vec = np.asarray(self.embeddings.embed_query(text) if query else self.embeddings.embed_documents([text])[0])
+            self._remember({key: vec})
+        return vec
+
+    def _remember(self, vectors: dict[str, Any]) -> None:
+        if len(self._vectors) + len(vectors) > VECTOR_CACHE:
+            self._vectors = {}  # a new dict, so a concurrent reader keeps the one it holds
+        self._vectors.update(vectors)
+
     def _year_factor(self, years: list[int], meta: dict[str, Any], line_start: int, sentence: str,
                      context: str) -> float:
         """Down-weight passages about another target year than the one asked ("đến năm 2025" vs 2030);
@@ -270,6 +354,10 @@ class ExtractiveAnswerer:
         text = self.texts.get(meta.get("doc_id", ""), "")
         if text and not all(str(y) in text for y in years):
             return 0.0
+        period = meta.get("period", "")
+        bounds = [int(y) for y in re.findall(r"\d{4}", period or "")]
+        if bounds and all(y < min(bounds) for y in years) and not any(str(y) in sentence + context for y in years):
+            return 0.15  # a year before the document's period: only a passage that names it can say
         stated = [int(y) for y in _TARGET_YEAR.findall(sentence)]
         if stated and not any(y in years for y in stated):
             return 0.15  # the sentence itself is about another year
@@ -279,10 +367,13 @@ class ExtractiveAnswerer:
             found = _TARGET_YEAR.findall(before)
             stated = [int(found[-1])] if found else []
         if stated:
-            return 1.1 if any(y in years for y in stated) else 0.4
-        if any(str(y) in sentence + context for y in years) or _year_in_range(years, meta.get("period", "")):
+            if any(y in years for y in stated):
+                return 1.1
+            # another target year: weak evidence, and none when the year asked is outside the document's period
+            return 0.4 if not bounds or _year_in_range(years, period) else 0.15
+        if any(str(y) in sentence + context for y in years) or _year_in_range(years, period):
             return 1.0
-        return 0.3
+        return 0.15 if bounds else 0.3  # a year outside the document's period, named nowhere near
 
     # -- answering --------------------------------------------------------------------------------
     def answer(self, analysis: QueryAnalysis, docs: list[Document]) -> Answer:
@@ -293,20 +384,68 @@ class ExtractiveAnswerer:
         if analysis.provinces and len(missing) == len(analysis.provinces):
             return self._abstain(base, docs, f"thông tin về tỉnh {', '.join(missing)} "
                                              f"(chưa có văn bản nào của tỉnh này trong kho tài liệu)")
-        terms = content_terms(analysis)
-        evidence = self._candidates(analysis, docs, terms)
-        with_fact = [e for e in evidence if e.fact is not None]
-        base.support = round(max((e.coverage for e in with_fact), default=0.0), 4)
-        supported = [e for e in with_fact if e.coverage >= self.threshold]
-        if not supported:
+        parts = relations.split_parts(analysis.question) if analysis.intent != "comparison" else []
+        if len(parts) > 1:
+            return self._answer_parts(base, analysis, docs, parts)
+        chosen, base.support = self._select(analysis, docs, content_terms(analysis))
+        if not chosen:
             return self._abstain(base, docs, _topic(analysis))
+        return self._compose(base, analysis, chosen)
+
+    def _answer_parts(self, base: Answer, analysis: QueryAnalysis, docs: list[Document],
+                      parts: list[str]) -> Answer:
+        """A question that asks several things: each part is answered with its own kind of fact, from
+        the same retrieved sections; the answer holds every part that the documents support."""
+        chosen: list[_Evidence] = []
+        support = 0.0
+        for part in parts:
+            sub = part_analysis(analysis, part)
+            own = content_terms(replace(sub, question=part, expansions=translate_terms(part) if sub.english
+                                        else sub.expansions))
+            got, part_support = self._select(sub, docs, content_terms(analysis), own)
+            support = max(support, part_support)
+            if sub.intent == "deadline" and any(c.fact and "ngày" in c.fact and (c.analysis or sub).relation == "docref"
+                                                for c in chosen):
+                continue  # "mang số nào, ban hành ngày nào": the number came with its date
+            for e in got:
+                if not any(c.line_start == e.line_start and c.doc.id == e.doc.id and c.fact == e.fact for c in chosen):
+                    e.analysis = e.analysis or sub
+                    chosen.append(e)
+        base.support = round(support, 4)
+        if not chosen:
+            return self._abstain(base, docs, _topic(analysis))
+        return self._compose(base, analysis, chosen)
+
+    def _select(self, analysis: QueryAnalysis, docs: list[Document], terms: list[str],
+                focus_terms: list[str] | None = None) -> tuple[list[_Evidence], float]:
+        """The evidence that answers the question (empty when nothing supports an answer), and the
+        best support found. ``focus_terms`` are the words of the part being answered, if any."""
+        evidence = self._candidates(analysis, docs, terms, focus_terms)
+        with_fact = [e for e in evidence if e.fact is not None]
+        if not with_fact and analysis.relation and analysis.relation != "contact":
+            # no sentence states the relation: answer as the basic question type instead
+            basic = replace(analysis, relation=None)
+            got, support = self._select(basic, docs, terms, focus_terms)
+            for e in got:
+                e.analysis = e.analysis or basic
+            return got, support
+        support = round(max((e.coverage for e in with_fact), default=0.0), 4)
+        supported = [e for e in with_fact if e.coverage >= self.threshold]
+        if not supported and with_fact and analysis.relation and analysis.relation != "contact":
+            basic = replace(analysis, relation=None)
+            got, basic_support = self._select(basic, docs, terms, focus_terms)
+            for e in got:
+                e.analysis = e.analysis or basic
+            return got, max(support, basic_support)
+        if not supported:
+            return [], support
         best = supported[0]
         chosen = [best]
         if analysis.intent == "comparison":
             for e in supported[1:]:
                 if e.doc.metadata["doc_id"] not in {c.doc.metadata["doc_id"] for c in chosen}:
                     chosen.append(e)
-            return self._compose(base, analysis, chosen[:4])
+            return chosen[:4], support
         wanted_docs = 3 if analysis.intent == "comparison" or not analysis.provinces else 1
         if analysis.intent == "comparison" or not (analysis.provinces or analysis.doc_numbers):
             for e in supported[1:]:
@@ -322,7 +461,7 @@ class ExtractiveAnswerer:
             extra = [e for e in supported[1:6] if e.doc.id == best.doc.id and e.line != best.line
                      and e.coverage >= best.coverage - 0.1 and e not in chosen]
             chosen += extra[:1]
-        return self._compose(base, analysis, chosen)
+        return chosen, support
 
     def _compose(self, base: Answer, analysis: QueryAnalysis, chosen: list[_Evidence]) -> Answer:
         citations: list[Citation] = []
@@ -350,7 +489,7 @@ class ExtractiveAnswerer:
         multi_doc = len({e.doc.metadata["doc_id"] for e in chosen}) > 1
         for e in chosen:
             n = by_line[(e.doc.id or "", e.line_start)]
-            sentence = _direct(analysis, e, n, multi_doc, items_for.get(n, []))
+            sentence = _direct(e.analysis or analysis, e, n, multi_doc, items_for.get(n, []))
             if sentence and sentence not in lead:
                 lead.append(sentence)
         head = "\n".join(f"- {s}" for s in lead) if len(lead) > 1 else lead[0]
@@ -365,6 +504,9 @@ class ExtractiveAnswerer:
     def _list_quote(self, e: _Evidence, terms: list[str] | None = None) -> tuple[str, list[str]]:
         """For list questions: the items under the evidence line, or under the heading above it that
         matches the question best (sub-items in the chunk, or the titles of sub-sections)."""
+        inline = _inline_items(e.line)
+        if len(inline) >= 3:
+            return _quote(e), inline  # "… 6 nội dung, đó là: (1) …; (2) …": the line lists them itself
         best: tuple[float, str, list[str]] | None = None
         for head in [e.line, *reversed(e.governors)]:
             probe = _Evidence(e.doc, head, e.doc.page_content.find(head), head, 0.0, 0.0, "", [])
@@ -380,7 +522,8 @@ class ExtractiveAnswerer:
     def _items_under(self, e: _Evidence) -> tuple[str, list[str]]:
         lines = _lines_with_governors(e.doc.page_content)
         children = [ln for ln, _, gov in lines if gov and gov[-1] == e.line]
-        if children:
+        # one child in this chunk ("2. … / a) …" where b), c) are later chunks): look at the outline
+        if len(children) >= 2:
             quote_lines = [e.line.strip()]
             for ln in children:
                 if sum(len(x) for x in quote_lines) + len(ln) > QUOTE_MAX * 2:
@@ -407,8 +550,9 @@ class ExtractiveAnswerer:
                     child = path[len(prefix):].split(" › ")[0]
                     if child not in subs:
                         subs.append(child)
-            if len(subs) >= 2:
-                return _quote(e), [_strip_marker(x) for x in subs]
+            items = [x for x in (_strip_marker(x) for x in subs) if x.strip(" .:|")]
+            if len(items) >= 2:  # sections with a title, not bare table-row numbers
+                return _quote(e), items
         return _quote(e), []
 
     def _abstain(self, base: Answer, docs: list[Document], what: str) -> Answer:
@@ -461,7 +605,7 @@ def _same_date(text: str, iso: str) -> bool:
 
 def target_kind(analysis: QueryAnalysis) -> str:
     """What kind of number the question wants: rank, percent, money, count or any."""
-    f = analysis.folded
+    f = analysis.focus_folded
     if re.search(r"bao nhieu tien|ty dong|trieu dong|nghin dong|kinh phi\b.*\bbao nhieu|bao nhieu\b.*\bkinh phi"
                  r"|phat bao nhieu|how much money|\bbudget\b|\bfunding\b|\bcost\b", f):
         return "money"
@@ -472,10 +616,22 @@ def target_kind(analysis: QueryAnalysis) -> str:
     return "any"
 
 
+_CURRENT = re.compile(r"^(?:hien|hien nay|hien tai)\b|\bhien (?:nay |tai )?(?:co|dang|la)\b|\bcurrently\b|\bat present\b"
+                      r"|\bright now\b|\bhow many\b.*\bare there\b")
+_TARGET_FRAME = re.compile(r"muc tieu|chi tieu|phan dau|\bden\b|\btoi\b|\btruoc\b|ke hoach|de an|giai doan|\bphai\b"
+                           r"|\bcan\b|dat ra|de ra|yeu cau|\bmuon\b|\btarget|\bgoal|\bby 20|should|must|\bplan")
+
+
+def asks_current_state(analysis: QueryAnalysis) -> bool:
+    """"Hiện Tuyên Quang có bao nhiêu đơn vị …?": a question about how things are now, not about a target."""
+    f = analysis.focus_folded
+    return bool(_CURRENT.search(f)) and not _TARGET_FRAME.search(f)
+
+
 def asks_quantity(analysis: QueryAnalysis) -> bool:
     """Does the question ask for a number (not just mention a target)?"""
     return bool(re.search(r"bao nhieu|\bmay\b|phan tram|%|ty le|muc nao|xep hang|thu hang|thu may|how (?:many|much)"
-                          r"|what (?:share|percentage|proportion)|\brank", analysis.folded))
+                          r"|what (?:share|percentage|proportion)|\brank", analysis.focus_folded))
 
 
 def _kind_ok(kind: str, fact: str) -> bool:
@@ -504,7 +660,7 @@ def _year_in_range(years: list[int], period: str) -> bool:
 
 
 def _asks_person(analysis: QueryAnalysis) -> bool:
-    f = analysis.folded
+    f = analysis.focus_folded
     return bool(re.search(r"\bla ai\b.*(giam doc|chu tich|truong|nguoi)|(giam doc|chu tich|nguoi ky|ho ten|ten cua)"
                           r".*\b(la ai|ten gi|la gi)\b|nguoi ky|who (?:is|was) the (?:director|chairman|head)|signed",
                           f))
@@ -581,6 +737,15 @@ def _locate(text: str, quote: str, near: int) -> tuple[int, int]:
     return first, (last + len(lines[-1])) if last >= 0 else first + len(lines[0])
 
 
+def _inline_items(line: str) -> list[str]:
+    """Items enumerated inside one line after a colon: "gồm: A; B; C" or "đó là: (1) A; (2) B; (3) C"."""
+    head, sep, rest = line.partition(":")
+    if not sep or rest.count(";") < 2 or len(head) > 400:
+        return []
+    items = [re.sub(r"^\s*(?:\(?\d+\)|[a-zđ]\)|[-+•])\s*", "", x).strip(" .") for x in rest.split(";")]
+    return [x if len(x) <= 160 else x[:160].rsplit(" ", 1)[0] + "…" for x in items if x]
+
+
 def _strip_marker(line: str) -> str:
     from assistant.parsing import _match_marker
 
@@ -599,18 +764,58 @@ def _direct(analysis: QueryAnalysis, e: _Evidence, n: int, multi_doc: bool, item
         abbr, expansion = fact.split("|", 1)
         return f"**{abbr}** là {expansion} (theo {where}) [{n}]."
     intent = analysis.sub_intent if intent == "comparison" else intent
+    if fact and (analysis.relation or _asks_person(analysis)):
+        return f"{where}: {', '.join(f'**{p}**' for p in fact.split('; '))} [{n}]."
     if fact and intent == "who_leads":
         role = next((r for r in (analysis.roles or []) if r in fold(e.sentence) or r in e.sentence.lower()), None)
         role = role or next((r.text.lower() for r in extract.roles(e.sentence)), "chủ trì")
         topic = _topic_after_role(analysis.question)
         return f"{where}: **{fact}** {role}{' ' + topic if topic else ''} [{n}]."
+    if fact and intent == "target":
+        clauses = _fact_clauses(e.sentence, fact.split("; "))
+        if clauses:
+            return f"{where}: {clauses} [{n}]."
     if fact and intent in {"target", "deadline", "comparison"} or (fact and _asks_person(analysis)):
         parts = [f"**{p}**" for p in fact.split("; ")]
         return f"{where}: {', '.join(parts)} [{n}]."
     if items:
-        return f"Theo {where}, gồm {len(items)} nội dung [{n}]: " + "; ".join(items) + "."
+        # the text's own count ("07 nhóm nhiệm vụ, gồm: …") is quoted; items split on ";" may not match it
+        count = "" if re.search(r"\b\d+\s+(?:nhóm|nội dung|nhiệm vụ|giải pháp|lĩnh vực|mục tiêu)", e.line) \
+            else f" {len(items)} nội dung"
+        return f"Theo {where}, gồm{count} [{n}]: " + "; ".join(items) + "."
     sentence = e.sentence.strip()
     return f"Theo {where} [{n}]: “{sentence}”"
+
+
+CLAUSE_MAX = 260
+
+
+def _fact_clauses(sentence: str, facts: list[str]) -> str:
+    """The clauses of ``sentence`` that hold ``facts``, with the facts in bold: a number is stated with
+    what it measures ("Tỷ lệ hồ sơ giải quyết trực tuyến … **đạt tối thiểu 50%**"). Empty when a
+    clause is too long to serve as a statement."""
+    out: list[str] = []
+    for fact in facts:
+        at = sentence.find(fact)
+        if at < 0:
+            return ""
+        clause = _clause(sentence, at, at + len(fact))
+        lo = sentence.find(clause)
+        # a clause cut at commas when long: keep the part around the number
+        if len(clause) > CLAUSE_MAX:
+            rel = at - lo
+            start = clause.rfind(",", 0, max(0, rel - 120)) + 1
+            end = clause.find(",", rel + len(fact) + 60)
+            clause = clause[start: end if end > 0 else len(clause)]
+            if len(clause) > CLAUSE_MAX:
+                return ""
+        clause = re.sub(r"^\s*(?:[-+•*]|\d+(?:\.\d+)*\.|[a-zđ]\))\s*", "", clause.strip()).strip(" ;,.")
+        if fact not in clause:
+            return ""
+        bolded = clause.replace(fact, f"**{fact}**", 1)
+        if bolded not in out:
+            out.append(bolded)
+    return "; ".join(out)
 
 
 def context_of(doc: Document) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.gazetteer import ABBREVIATIONS, find_provinces
+from assistant.relations import relation_of
 from assistant.vntext import fold, has_diacritics, nfc
 
 # English -> Vietnamese domain glossary, so English questions meet Vietnamese text in BM25 too.
@@ -60,6 +61,28 @@ GLOSSARY: list[tuple[str, str]] = [
     (r"self-financ\w*|financial autonomy|autonomy", "tự chủ tự bảo đảm chi thường xuyên"),
     (r"records?|dossiers?|applications?", "hồ sơ"),
     (r"payments?", "thanh toán"),
+    # document facts and common verbs of the plans
+    (r"issued|promulgated|adopted", "ban hành"),
+    (r"signed|signer|signatory", "người ký"),
+    (r"effective|takes? effect|in force", "hiệu lực"),
+    (r"report\w*", "báo cáo"),
+    (r"ministry of home affairs", "Bộ Nội vụ"),
+    (r"guid\w*|instruct\w*", "hướng dẫn"),
+    (r"documents?", "văn bản"),
+    (r"inspect\w*|check\w*", "kiểm tra"),
+    (r"bank accounts?", "tài khoản ngân hàng"),
+    (r"adults?|people|citizens?|residents?", "người dân"),
+    (r"businesses|enterprises?|firms?", "doanh nghiệp"),
+    (r"mobile devices?|smartphones?|mobile", "thiết bị di động"),
+    (r"access channels?|channels?", "kênh truy cập"),
+    (r"digital skills?", "kỹ năng số"),
+    (r"data analy\w*", "phân tích dữ liệu"),
+    (r"level[- ]?4|fourth level", "mức độ 4"),
+    (r"level[- ]?3|third level", "mức độ 3"),
+    (r"communes?", "cấp xã"),
+    (r"districts?", "cấp huyện"),
+    (r"electronic identification|e-?identification|digital identity", "định danh điện tử"),
+    (r"propaganda|communication|awareness", "tuyên truyền"),
 ]
 _GLOSSARY = [(re.compile(rf"\b(?:{pat})\b", re.IGNORECASE), vi) for pat, vi in GLOSSARY]
 _ENGLISH_WORDS = re.compile(
@@ -76,7 +99,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("definition", re.compile(r"\bla gi\b.*$(?<!bao nhieu la gi)|nghia la|viet tat|\bwhat (?:is|does) (?:the )?"
                               r"(?:par index|sipas|papi|pci|lgsp)|stand for|\bdefin|\bla chi so gi\b|duoc hieu"
                               r"|ten (?:day du|tieng viet)|goi day du")),
-    ("who_leads", re.compile(r"\bai\b|co quan nao|don vi nao|\bso nao\b|\bwho\b|\bwhom\b"
+    ("who_leads", re.compile(r"\bai\b|co quan nao|don vi nao|(?<!chi )(?<!mang )(?<!ky hieu )\bso nao\b|\bwho\b|\bwhom\b"
                              r"|which (?:agency|department|body|office|unit|authority)|\bdo ai\b|\bboi ai\b")),
     ("yes_no", re.compile(r"\bco\b.*\bkhong\b\s*(?:a|vay|nhi)?\s*\??$|phai khong|dung khong|\bchua\b\s*\??$"
                           r"|^(?:is|are|does|do|did|has|have|will|can)\b")),
@@ -117,17 +140,31 @@ class QueryAnalysis:
     expansions: list[str] = field(default_factory=list)
     #: For comparisons: what is compared (target, who_leads, deadline, …).
     sub_intent: str = "general"
+    #: A relation the question asks for beyond the basic intents (see :mod:`assistant.relations`).
+    relation: str | None = None
+    #: For one part of a multi-part question: the clause that says what this part asks
+    #: (the whole question still says what it is about).
+    focus: str = ""
 
     @property
     def folded(self) -> str:
         return fold(self.question)
+
+    @property
+    def focus_folded(self) -> str:
+        """What this (part of the) question asks, folded: the focus clause, else the whole question."""
+        return fold(self.focus or self.question)
 
 
 def is_english(question: str) -> bool:
     """English words dominate (Vietnamese place names inside an English question are fine)."""
     words = question.split()
     accented = sum(1 for w in words if has_diacritics(w))
-    return len(words) >= 3 and accented <= len(words) // 2 and len(_ENGLISH_WORDS.findall(question)) >= 2
+    if len(words) < 3 or accented > len(words) // 2:
+        return False
+    # two English function words, or an English question word first ("Who signed Decision 534/QĐ-UBND?")
+    return len(_ENGLISH_WORDS.findall(question)) >= 2 or bool(
+        re.match(r"(?:who|what|which|when|how|where|why)\b", question, re.IGNORECASE) and accented <= 1)
 
 
 def translate_terms(question: str) -> list[str]:
@@ -231,6 +268,7 @@ def analyse(question: str) -> QueryAnalysis:
         english=english,
         no_diacritics=not english and not has_diacritics(q) and bool(re.search(r"[a-zA-Z]{2,}", q)),
         expansions=expansions,
+        relation=relation_of(q),
     )
 
 
