@@ -242,7 +242,11 @@ def test_commitments_tab_filters_shows_sources_compares_and_exports(browser, ser
     page.click("#cchc-c-province input")
     page.get_by_role("option", name="Lạng Sơn").click()
     page.wait_for_function("(n) => parseInt(document.querySelector('#cchc-c-status').innerText) < n", arg=total)
-    assert "Tuyên Quang" not in table.inner_text()
+    # the grid re-renders after the status line: wait until its first row is Lạng Sơn's, or a click could
+    # land on a row of the unfiltered grid that is about to be replaced
+    page.wait_for_function("() => { const c = document.querySelector('#cchc-c-table [data-testid=\"cell-0-0\"]');"
+                           " return c && c.innerText.trim() === 'Lạng Sơn'; }")
+    assert "Tuyên Quang" not in table.inner_text() and "Lai Châu" not in table.inner_text()
 
     # a row opens its source passage, with the value marked in the quote
     table.locator("[role=gridcell]:visible", has_text="từ 85% trở lên").first.click()
