@@ -449,12 +449,15 @@ class Responsibility:
         return asdict(self)
 
 
-def _leading_agencies(text: str, stop: int | None = None) -> list[extract.Found]:
+def _leading_agencies(text: str, stop: int | None = None,
+                      agencies: list[extract.Found] | None = None) -> list[extract.Found]:
     """The agencies that open a clause, as a list: "- Sở Nội vụ: …", "Giao Sở Tài chính chủ trì …",
-    "Chánh Văn phòng UBND tỉnh; Thủ trưởng các sở, ban ngành … chịu trách nhiệm …"."""
+    "Chánh Văn phòng UBND tỉnh; Thủ trưởng các sở, ban ngành … chịu trách nhiệm …". ``agencies``: the
+    clause's agencies when the caller has found them already."""
     opener = _OPENER.match(text)
     skip = opener.end() if opener else 0
-    found = [f for f in find_agencies(text) if f.start >= skip and (stop is None or f.end <= stop)]
+    found = [f for f in (find_agencies(text) if agencies is None else agencies)
+             if f.start >= skip and (stop is None or f.end <= stop)]
     if not found or found[0].start - skip > 2:
         return []
     return _list_after(text, found, found[0].start, len(text) if stop is None else stop)
@@ -502,10 +505,11 @@ def _task(clause: str, role_end: int, section: Section) -> str:
     return label.strip(" :")
 
 
-def _subjects(clause: str, found: list[extract.Found], first_role: int,
+def _subjects(clause: str, every: list[extract.Found], found: list[extract.Found], first_role: int,
               owners: list[str]) -> tuple[list[str], bool]:
-    """Who performs the clause's roles, and whether they come from a heading rather than the clause."""
-    leading = _leading_agencies(clause, stop=first_role)
+    """Who performs the clause's roles, and whether they come from a heading rather than the clause.
+    ``every``: all agencies of the clause; ``found``: those that can act (not "đề xuất của X")."""
+    leading = _leading_agencies(clause, stop=first_role, agencies=every)
     if leading:
         return [f.text for f in leading], False
     before = [a for a in found if a.end <= first_role and first_role - a.end <= 30
@@ -542,11 +546,12 @@ def _assign(clause: str, owners: list[str]) -> list[tuple[str, str, bool]]:
     roles_found = list(_ROLE_WORD.finditer(clause))
     if not roles_found:
         return []
-    found = [a for a in find_agencies(clause) if not re.search(r"\bcủa\s+$", clause[:a.start])]  # not "đề xuất của X"
+    every = find_agencies(clause)
+    found = [a for a in every if not re.search(r"\bcủa\s+$", clause[:a.start])]  # not "đề xuất của X"
     fielded = _fields(clause, found)
     if fielded is not None:
         return _unique(fielded)
-    subjects, from_heading = _subjects(clause, found, roles_found[0].start(), owners)
+    subjects, from_heading = _subjects(clause, every, found, roles_found[0].start(), owners)
     leads = any(m.group(1).lower() == "chủ trì" for m in roles_found)
     out: list[tuple[str, str, bool]] = []
     for i, m in enumerate(roles_found):
@@ -607,6 +612,7 @@ def extract_responsibilities(parsed: ParsedDocument, meta: Mapping[str, Any]) ->
         if section.kind not in {"body", "preamble"} or not section.lines:
             continue
         owners = _section_owners(section, by_path)
+        headings = _headings(section, by_path)
         line_owners: list[str] = []
         for clause in clauses(section, split_semicolons=False):
             text = clause.text
@@ -615,12 +621,16 @@ def extract_responsibilities(parsed: ParsedDocument, meta: Mapping[str, Any]) ->
                 lead = _leading_agencies(text) if _LINE_OWNER.match(text) else []
                 line_owners = [f.text for f in lead] if lead and (text.rstrip().endswith(":") or len(text) < 160) else []
             current = line_owners if text.startswith("+") and line_owners else owners
-            for agency_text, role, from_heading in _assign(text, current):
-                role_match = _ROLE_WORD.search(text)
+            assigned = _assign(text, current)
+            if not assigned:
+                continue
+            role_match = _ROLE_WORD.search(text)
+            task = _task(text, role_match.end() if role_match else 0, section)
+            area = area_of(text, headings)
+            for agency_text, role, from_heading in assigned:
                 out.append(Responsibility(
                     doc_id=doc_id, province=province, agency=canonical_agency(agency_text), agency_text=agency_text,
-                    role=role, task=_task(text, role_match.end() if role_match else 0, section),
-                    area=area_of(text, _headings(section, by_path)), section=section.breadcrumb, sentence=text,
+                    role=role, task=task, area=area, section=section.breadcrumb, sentence=text,
                     start=clause.start, end=clause.end, agency_from_heading=from_heading,
                 ))
     return out

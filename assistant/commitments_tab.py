@@ -42,9 +42,9 @@ class CommitmentsView:
         return db if db is not None else CommitmentStore(Path("/nonexistent") / "commitments.sqlite3")
 
     def province_choices(self) -> list[tuple[str, str]]:
-        return [("Tất cả", "")] + [(p, p) for p in self.db.distinct("targets", "province")
-                                     + [p for p in self.db.distinct("responsibilities", "province")
-                                        if p not in self.db.distinct("targets", "province")]]
+        provinces = self.db.distinct("targets", "province")
+        provinces += [p for p in self.db.distinct("responsibilities", "province") if p not in provinces]
+        return [("Tất cả", "")] + [(p, p) for p in provinces]
 
     def year_choices(self) -> list[tuple[str, str]]:
         years = set(self.db.distinct("targets", "year")) | set(self.db.distinct("targets", "effective_year"))
