@@ -90,13 +90,18 @@ def area_of(text: str, headings: Iterable[str] = ()) -> str:
     if re.search(_COMPOSITE, folded):
         return "chung"
     for heading in headings:
-        h = fold(heading)
-        for area, cue in _HEADING_CUES:
-            if re.search(cue, h):
-                return area
+        named = areas_named(heading)
+        if named:
+            return named[0]
     scores = {area: len(re.findall(cue, folded)) for area, cue in _TEXT_CUES.items()}
     best = max(scores, key=lambda a: scores[a])
     return best if scores[best] else "chung"
+
+
+def areas_named(text: str) -> list[str]:
+    """The reform areas that ``text`` names the way a heading does ("Về cải cách thủ tục hành chính")."""
+    folded = fold(text)
+    return [area for area, cue in _HEADING_CUES if re.search(cue, folded)]
 
 
 def indicator_key(indicator: str) -> str | None:

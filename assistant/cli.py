@@ -142,7 +142,7 @@ def cmd_commitments(args: argparse.Namespace) -> int:
     """Targets and responsibilities extracted at ingest, filtered, as a table, CSV or JSON."""
     from assistant import commitment_views as views
     from assistant.commitment_store import commitments_of
-    from assistant.ingest import commitments_cache, open_store
+    from assistant.ingest import open_store
     from assistant.store import StoreError
 
     settings = get_settings(store=args.store, chroma_url=args.chroma_url)
@@ -152,7 +152,7 @@ def cmd_commitments(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     try:
-        db = commitments_of(store, commitments_cache(settings))
+        db = commitments_of(store, settings.store)
     finally:
         store.close()
     try:

@@ -16,7 +16,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assistant.answer import Answer, Citation
-from assistant.areas import AREAS, INDICATOR_LABELS, area_from_user, indicator_key, mentions_indicator
+from assistant.areas import (
+    AREAS,
+    INDICATOR_LABELS,
+    area_from_user,
+    areas_named,
+    indicator_key,
+    mentions_indicator,
+)
 from assistant.commitment_store import CommitmentStore
 from assistant.query import QueryAnalysis
 from assistant.vntext import fold
@@ -156,10 +163,7 @@ class CommitmentAnswerer:
 
     @staticmethod
     def _area(question: str) -> str | None:
-        from assistant.areas import _HEADING_CUES
-
-        folded = fold(question)
-        hits = [area for area, cue in _HEADING_CUES if re.search(cue, folded)]
+        hits = areas_named(question)
         return hits[0] if len(hits) == 1 else area_from_user(question) if len(question) < 30 else None
 
     # -- shared ---------------------------------------------------------------------------------

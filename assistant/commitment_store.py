@@ -182,12 +182,13 @@ class CommitmentStore:
                     for t in ("documents", "targets", "responsibilities")}
 
 
-def commitments_of(store: Any, cache_dir: Path) -> CommitmentStore:
+def commitments_of(store: Any, store_root: Path) -> CommitmentStore:
     """The commitments tables of an opened index generation (an :class:`assistant.store.Store`).
 
     A local generation has them in its own folder (written at ingest); for a Chroma server, or a store
-    built before commitments existed, they are built from the registry into ``cache_dir`` on first use.
+    folder that cannot be written, they are built from the registry into ``<store_root>/.cache`` on first use.
     """
+    cache_dir = Path(store_root) / ".cache"
     folder = getattr(store, "folder", None)
     generation = getattr(store, "generation", "") or "current"
     db = CommitmentStore(Path(folder) / FILENAME if folder is not None else

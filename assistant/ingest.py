@@ -131,7 +131,7 @@ def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, prog
         try:
             new = _ingest_into(paths, settings, old, report, progress)
             if new is not None:
-                commitments_of(new, commitments_cache(settings))  # built beside the chunks, before the switch
+                commitments_of(new, settings.store)  # built beside the chunks, before the switch
                 log.info("publishing generation %s", new.generation)
                 new.publish(previous=old.generation if old else _published(settings))
                 published = True
@@ -149,11 +149,6 @@ def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, prog
             report.commitments = _count_commitments(serving.documents())
     report.seconds = time.perf_counter() - started
     return report
-
-
-def commitments_cache(settings: Settings) -> Path:
-    """Where commitments tables of a Chroma-server index are built on this machine."""
-    return settings.store / ".cache"
 
 
 def _count_commitments(documents: dict[str, dict[str, Any]]) -> dict[str, int]:

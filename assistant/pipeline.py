@@ -72,9 +72,7 @@ class Pipeline:
                                            embeddings=self.embeddings,
                                            issued={d: info.get("date_issued", "") for d, info in
                                                    self.index.documents.items()})
-        from assistant.ingest import commitments_cache
-
-        self.commitment_db = commitments_of(self.store, commitments_cache(self.settings))
+        self.commitment_db = commitments_of(self.store, self.settings.store)
         self.commitments = CommitmentAnswerer(self.commitment_db, self.index.documents)
         self.generator: LLMAnswerer | None = None
         if llm_configured(self.settings):

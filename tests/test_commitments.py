@@ -241,8 +241,8 @@ def test_commitments_of_a_store_without_a_folder_are_built_in_the_cache(tmp_path
     from types import SimpleNamespace
 
     store = SimpleNamespace(folder=None, generation="g-1", documents=lambda: _registry(["lai-chau-2943-kh-ubnd-2021.txt"]))
-    db = commitments_of(store, tmp_path / "cache")
-    assert db.path == tmp_path / "cache" / "commitments-g-1.sqlite3" and db.counts()["targets"] > 0
+    db = commitments_of(store, tmp_path)
+    assert db.path == tmp_path / ".cache" / "commitments-g-1.sqlite3" and db.counts()["targets"] > 0
 
 
 def test_missing_table_reads_as_empty_and_says_how_to_build(tmp_path: Path):
