@@ -65,7 +65,6 @@ def find_agencies(text: str) -> list[extract.Found]:
     """Agencies in ``text``, longest match first where two forms overlap."""
     found = extract.agencies(text) + [extract.Found(squash(m.group(1)), m.start(1), m.end(1))
                                       for m in _EXTRA_AGENCY.finditer(text)]
-    found = [_trim_proper_name(f) for f in found]
     found.sort(key=lambda f: (f.start, -(f.end - f.start)))
     out: list[extract.Found] = []
     for f in found:
@@ -75,18 +74,6 @@ def find_agencies(text: str) -> list[extract.Found]:
             continue
         out.append(f)
     return out
-
-
-def _trim_proper_name(found: extract.Found) -> extract.Found:
-    """"Trường Chính trị Hoàng Văn Thụ và …": a proper name ends at its first lower-case word."""
-    words = found.text.split()
-    if words[0] not in {"Trường", "Báo"} or len(words) <= 2 or words[1] == "và":
-        return found
-    keep = 3 if words[:3] == ["Trường", "Chính", "trị"] else 2
-    while keep < len(words) and words[keep][:1].isupper():
-        keep += 1
-    text = " ".join(words[:keep])
-    return extract.Found(text, found.start, found.start + len(text))
 
 
 _STATUTORY = {f"sở {d}".lower(): f"Sở {d}" for d in extract.DEPARTMENTS}

@@ -21,6 +21,7 @@ DEPARTMENTS = [
 ]
 _DEPT = "|".join(re.escape(d).replace(r"\ ", r"\s+") for d in sorted(DEPARTMENTS, key=len, reverse=True))
 _UBND = r"(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)"
+_NAME_WORD = r"(?-i:[A-ZĐÀ-Ỹ])[\wÀ-ỹ]+"  # a capitalised word of a proper name
 _AGENCY = re.compile(
     r"(?<![\wÀ-ỹ])("
     r"Sở\s+(?:" + _DEPT + r")"
@@ -33,8 +34,9 @@ _AGENCY = re.compile(
     r"|Bộ\s+(?:Nội vụ|Tư pháp|Tài chính|Công an|Khoa học và Công nghệ|Kế hoạch và Đầu tư|Thông tin và Truyền thông)"
     r"|Trung tâm\s+Phục vụ\s+hành chính công(?:\s+tỉnh)?"
     r"|Cục\s+Thuế\s+tỉnh|Kho bạc Nhà nước\s+tỉnh|Ủy ban Mặt trận Tổ quốc Việt Nam\s+tỉnh"
-    r"|Đài Phát thanh và Truyền hình\s+tỉnh|Báo\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]+(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]+)?"
-    r"|Trường Chính trị(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]+){0,4}"
+    # proper names end at the first lower-case word, whatever the flags: (?-i:…) keeps the capital
+    r"|Đài Phát thanh và Truyền hình\s+tỉnh|Báo\s+" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?"
+    r"|Trường Chính trị(?:\s+" + _NAME_WORD + r"){0,4}"
     r"|các\s+sở,\s+ban,\s+ngành(?:\s+tỉnh)?"
     r")",
     re.IGNORECASE,

@@ -130,6 +130,13 @@ def test_agency_names(sentence: str, agency: str):
     assert agency in texts(extract.agencies(sentence))
 
 
+def test_proper_names_end_at_the_first_lower_case_word():
+    assert texts(extract.agencies("Đề nghị Trường Chính trị Hoàng Văn Thụ và các Trung tâm")) == [
+        "Trường Chính trị Hoàng Văn Thụ"]
+    assert texts(extract.agencies("Báo Lạng Sơn đưa tin.")) == ["Báo Lạng Sơn"]
+    assert texts(extract.agencies("Báo cáo UBND tỉnh trước ngày 15/12.")) == ["UBND tỉnh"]  # "báo cáo" is a verb
+
+
 def test_agency_before_role():
     assert extract.agency_before_role("Sở Tài chính chủ trì, phối hợp với Sở Nội vụ triển khai.").text == "Sở Tài chính"
     assert extract.agency_before_role("Giao Sở Nội vụ chủ trì, phối hợp với Văn phòng UBND tỉnh.").text == "Sở Nội vụ"
