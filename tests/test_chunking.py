@@ -12,10 +12,8 @@ import pytest
 
 from assistant.chunking import Chunk, chunk_document, count_tokens, section_label
 from assistant.parsing import ParsedDocument, parse_document
+from tests.corpus import DATA, EXTRA, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
-EXTRA = ROOT.parent / "shared" / "corpus-extra"
 LANG_SON = DATA / "lang-son-249-kh-ubnd-2021.txt"
 QUANG_NGAI = DATA / "quang-ngai-534-qd-ubnd-2022.txt"
 ND170 = EXTRA / "nd170_2025_congchuc.txt"

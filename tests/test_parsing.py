@@ -18,10 +18,7 @@ from assistant.parsing import (
     parse_document,
     starts_with_marker,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
-EXTRA = ROOT.parent / "shared" / "corpus-extra"
+from tests.corpus import DATA, EXTRA
 
 LANG_SON = DATA / "lang-son-249-kh-ubnd-2021.txt"
 QUANG_NGAI = DATA / "quang-ngai-534-qd-ubnd-2022.txt"
@@ -244,13 +241,15 @@ def test_lang_son_sections():
     assert sections_with(parsed, "14. Đài Phát thanh và Truyền hình tỉnh, Báo Lạng Sơn, Cổng Thông tin điện tử của tỉnh")
 
 
+def top_levels(parsed: ParsedDocument, prefix: str) -> list[str]:
+    """The distinct top-level headings starting with ``prefix``, in document order."""
+    return list(dict.fromkeys(sec.path[0] for sec in parsed.sections if sec.path[0].startswith(prefix)))
+
+
 def test_lang_son_inferred_parts_for_lost_roman_headings():
     """The copy lost its I./II./III. headings; restarts of 1., 2. … open inferred parts instead."""
     parsed = parsed_of(LANG_SON)
-    parts = []
-    for sec in parsed.sections:
-        if sec.path[0].startswith("[Phần ") and sec.path[0] not in parts:
-            parts.append(sec.path[0])
+    parts = top_levels(parsed, "[Phần ")
     assert parts == ["[Phần 2]", "[Phần 3]", "[Phần 4]", "[Phần 5]"]
     # two different "6." sections, kept apart by their parts
     sixes = {sec.path[:2] for sec in parsed.sections if len(sec.path) >= 2 and sec.path[1].startswith("6.")}
@@ -459,10 +458,7 @@ def test_clean_lines_joins_table_row_cells():
 
 def test_nd170_chapters_sections_articles():
     parsed = parsed_of(ND170)
-    chapters = []
-    for sec in parsed.sections:
-        if sec.path[0].startswith("Chương") and sec.path[0] not in chapters:
-            chapters.append(sec.path[0])
+    chapters = top_levels(parsed, "Chương")
     assert chapters == ["Chương I. QUY ĐỊNH CHUNG", "Chương II. TUYỂN DỤNG CÔNG CHỨC", "Chương III. SỬ DỤNG CÔNG CHỨC",
                         "Chương IV. THÔI VIỆC, NGHỈ HƯU ĐỐI VỚI CÔNG CHỨC", "Chương V. QUẢN LÝ CÔNG CHỨC",
                         "Chương VI. ĐIỀU KHOẢN THI HÀNH"]
