@@ -8,6 +8,7 @@ quote is an exact substring of the cited section.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -140,7 +141,8 @@ class ExtractiveAnswerer:
 
     def __init__(self, idf: dict[str, float], threshold: float = 0.5, provinces: list[str] | None = None,
                  outline: dict[str, list[str]] | None = None, texts: dict[str, str] | None = None,
-                 embeddings: Any = None, issued: dict[str, str] | None = None) -> None:
+                 embeddings: Any = None, issued: dict[str, str] | None = None,
+                 targets: dict[str, list[dict[str, Any]]] | None = None) -> None:
         self.idf = idf
         self.threshold = threshold
         self.provinces = provinces or []
@@ -155,8 +157,25 @@ class ExtractiveAnswerer:
         self.issued = issued or {}
         #: sentence (and question) embeddings already computed, for English questions
         self._vectors: dict[str, Any] = {}
+        #: doc_id -> the targets the commitments extractor read (by value offset in the canonical text):
+        #: their year is the target year ("so với năm 2025" is a baseline, "Đến năm 2030, …" carries
+        #: over the clauses below it) and their indicator says what the number measures.
+        self._targets = {doc_id: sorted(((int(r["value_start"]), r) for r in rows), key=lambda x: x[0])
+                         for doc_id, rows in (targets or {}).items()}
 
     # -- scoring ----------------------------------------------------------------------------------
+    def _targets_in(self, doc_id: str, lo: int, hi: int) -> dict[int, dict[str, Any]]:
+        """Extracted targets whose value starts in ``[lo, hi)`` of the document's text, by offset."""
+        rows = self._targets.get(doc_id)
+        if not rows:
+            return {}
+        i = bisect.bisect_left(rows, lo, key=lambda x: x[0])
+        out = {}
+        while i < len(rows) and rows[i][0] < hi:
+            out[rows[i][0]] = rows[i][1]
+            i += 1
+        return out
+
     def _weight(self, term: str) -> float:
         return self.idf.get(term, max(self.idf.values(), default=1.0))
 
@@ -174,9 +193,11 @@ class ExtractiveAnswerer:
         return 0.6 * got / total + 0.4 * pair_hits if pairs else got / total
 
     def _fact(self, analysis: QueryAnalysis, sentence: str, doc: Document, governors: list[str],
-              terms: list[str], context: str) -> tuple[str | None, float | None]:
+              terms: list[str], context: str, targets: dict[int, dict[str, Any]] | None = None,
+              ) -> tuple[str | None, float | None]:
         """The fact that answers the question in ``sentence`` ('' when any sentence will do, None when
-        this sentence cannot answer), and the coverage of the clause that holds it (or None)."""
+        this sentence cannot answer), and the coverage of the clause that holds it (or None).
+        ``targets`` are the extracted targets of the sentence, by the offset of their value in it."""
         intent = analysis.sub_intent
         if analysis.relation:
             return self._relation_fact(analysis, sentence, doc.metadata.get("so_hieu", "")), None
@@ -208,10 +229,21 @@ class ExtractiveAnswerer:
             found = [f for f in extract.targets(sentence) if _kind_ok(kind, f.text)]
             if not found:
                 return (None if asks_quantity(analysis) else ""), None
+            targets = targets or {}
+            if analysis.years:
+                # of "80% by 2025; 90% by 2030" in one passage, the value for the year asked
+                timely = [f for f in found if _row_years([_target_at(targets, f)]) and
+                          set(_row_years([_target_at(targets, f)])) & set(analysis.years)]
+                found = timely or found
+            measured = measured_noun(analysis)
             best: list[tuple[float, str]] = []
             for f in found:
                 clause = _clause(sentence, f.start, f.end)
-                best.append((self._coverage(terms, clause, context, ctx_weight=0.35), f.text))
+                cov = self._coverage(terms, clause, context, ctx_weight=0.35)
+                row = _target_at(targets, f)
+                if measured and not _measures(measured, (row or {}).get("indicator") or clause):
+                    cov *= 0.7  # "bao nhiêu phần trăm hồ sơ …": this number measures something else
+                best.append((cov, f.text))
             top = max(c for c, _ in best)
             facts = [t for c, t in best if c >= top - 0.05]
             return "; ".join(dict.fromkeys(facts)), top
@@ -279,9 +311,15 @@ class ExtractiveAnswerer:
             section_ctx = f"{meta.get('section', '')} {meta.get('province', '')}"
             for line, line_start, governors in _lines_with_governors(doc.page_content):
                 context = section_ctx + " " + " ".join(governors)
+                cursor = 0
                 for sentence in split_sentences(line):
+                    at = line.find(sentence, cursor)
+                    cursor = at + len(sentence) if at >= 0 else cursor
                     if len(sentence) < 12:
                         continue
+                    pos = int(meta.get("start", 0)) + line_start + max(at, 0)
+                    rows = self._targets_in(meta.get("doc_id", ""), pos, pos + len(sentence)) \
+                        if analysis.sub_intent == "target" and at >= 0 else {}
                     cov = self._coverage(terms, sentence, context)
                     if focus_terms:
                         # one part of a multi-part question: its own words say which sentence answers it
@@ -289,8 +327,10 @@ class ExtractiveAnswerer:
                     if anchors and not anchors <= set(_tokens(sentence + " " + " ".join(governors))):
                         cov *= 0.3  # the indicator asked about (PCI, SIPAS, …) is not what this says
                     if analysis.years:
-                        cov *= self._year_factor(analysis.years, meta, line_start, sentence, context)
-                    fact, fact_cov = self._fact(analysis, sentence, doc, governors, terms, context)
+                        cov *= self._year_factor(analysis.years, meta, line_start, sentence, context,
+                                                 _row_years(rows.values()))
+                    fact, fact_cov = self._fact(analysis, sentence, doc, governors, terms, context,
+                                                {k - pos: r for k, r in rows.items()})
                     if fact and _asks_person(analysis) and re.search(r"\bky\b|sign", analysis.focus_folded) and \
                             re.search(r"Người ký|CHỦ TỊCH|GIÁM ĐỐC|\b(?:TM|KT)\.", sentence + " ".join(governors)):
                         cov = max(cov, 0.6)  # "ai ký": the name in the signature block or the "Người ký" field
@@ -348,9 +388,11 @@ class ExtractiveAnswerer:
         self._vectors.update(vectors)
 
     def _year_factor(self, years: list[int], meta: dict[str, Any], line_start: int, sentence: str,
-                     context: str) -> float:
+                     context: str, target_years: list[int] | None = None) -> float:
         """Down-weight passages about another target year than the one asked ("đến năm 2025" vs 2030);
-        a document that never mentions the year asked cannot answer for it."""
+        a document that never mentions the year asked cannot answer for it. ``target_years`` are the
+        years the commitments extractor gave the sentence's targets, which know baselines ("so với năm
+        2025") and years carried from a heading or an earlier clause; the sentence's own words otherwise."""
         text = self.texts.get(meta.get("doc_id", ""), "")
         if text and not all(str(y) in text for y in years):
             return 0.0
@@ -358,7 +400,7 @@ class ExtractiveAnswerer:
         bounds = [int(y) for y in re.findall(r"\d{4}", period or "")]
         if bounds and all(y < min(bounds) for y in years) and not any(str(y) in sentence + context for y in years):
             return 0.15  # a year before the document's period: only a passage that names it can say
-        stated = [int(y) for y in _TARGET_YEAR.findall(sentence)]
+        stated = target_years or [int(y) for y in _TARGET_YEAR.findall(sentence)]
         if stated and not any(y in years for y in stated):
             return 0.15  # the sentence itself is about another year
         if not stated:
@@ -640,6 +682,41 @@ def _kind_ok(kind: str, fact: str) -> bool:
     if kind == "percent":
         return "%" in fact
     return True
+
+
+def _target_at(targets: dict[int, dict[str, Any]], found: extract.Found) -> dict[str, Any] | None:
+    """The extracted target whose value overlaps ``found`` (the two value patterns differ slightly:
+    "đạt tối thiểu 50%" here, "tối thiểu 50%" there)."""
+    return next((r for at, r in targets.items() if found.start <= at < found.end
+                 or at <= found.start < at + int(r["value_end"]) - int(r["value_start"])), None)
+
+
+def _row_years(rows: Any) -> list[int]:
+    return [int(r["year"]) for r in rows if r and str(r.get("year") or "").isdigit()]
+
+
+# "bao nhiêu phần trăm hồ sơ …", "tỷ lệ người dân …", "giảm bao nhiêu đơn vị …": the thing measured
+_MEASURED = re.compile(r"(?:bao nhieu|ty le)\s+(?:(?:phan tram|%)\s+)?(?:(?:so|so luong)\s+)?([a-z]+(?: [a-z]+){1,3})")
+_NOT_MEASURED = re.compile(r"^(?:phan tram|%|duoc|la|dat|cua|o|tai|trong|den|phai|se|can|toi|nam|the|vay|nhi|a"
+                           r"|hien|so|muc|chi)\b")
+
+
+def measured_noun(analysis: QueryAnalysis) -> str | None:
+    """The head (two folded syllables, or one abbreviation) of what a "how much" question measures."""
+    if analysis.english:
+        return None
+    m = _MEASURED.search(analysis.focus_folded)
+    if not m or _NOT_MEASURED.match(m.group(1)):
+        return None
+    words = m.group(1).split()
+    first = canonical_terms(m.group(1)).split()[0]
+    # "thủ tục hành chính" → "tthc"; otherwise the first two syllables ("hồ sơ", "đơn vị")
+    return first if first != words[0] else " ".join(words[:2])
+
+
+def _measures(head: str, indicator: str) -> bool:
+    folded = fold(indicator)
+    return head in folded or head in canonical_terms(folded)
 
 
 def _clause(sentence: str, start: int, end: int) -> str:

@@ -71,7 +71,9 @@ class Pipeline:
                                                   self.index.documents.items()},
                                            embeddings=self.embeddings,
                                            issued={d: info.get("date_issued", "") for d, info in
-                                                   self.index.documents.items()})
+                                                   self.index.documents.items()},
+                                           targets={d: (info.get("commitments") or {}).get("targets") or []
+                                                    for d, info in self.index.documents.items()})
         self.commitment_db = commitments_of(self.store, self.settings.store)
         self.commitments = CommitmentAnswerer(self.commitment_db, self.index.documents)
         self.generator: LLMAnswerer | None = None

@@ -74,7 +74,8 @@ _PARTNER_Q = re.compile(r"phoi hop (?:voi\s+)?(?:nhung\s+|cac\s+)?(?:co quan|so|
 _CONTACT_Q = re.compile(r"so dien thoai|duong day nong|hotline|\bemail\b|thu dien tu|phone|so fax|\bfax\b")
 # "bao nhiêu nhóm nhiệm vụ", "mấy nội dung", "how many groups": the counted noun follows.
 _COUNT_Q = re.compile(r"(?:bao nhieu|\bmay)\s+((?:nhom|noi dung|nhiem vu|giai phap|linh vuc|muc tieu|chi tieu|chi so"
-                      r"|phan|dieu|chuong|muc|quan diem|dot pha|khau dot pha|van ban|phu luc)(?:\s+nhiem vu|\s+giai phap)?)"
+                      r"|phan(?!\s+tram)|dieu(?!\s+kien)|chuong|muc(?!\s+do)|quan diem|dot pha|khau dot pha|van ban|phu luc)"
+                      r"(?:\s+nhiem vu|\s+giai phap)?)\b"
                       r"|how many (groups?|tasks?|solutions?|areas?|fields?|objectives?|targets?|indices|indexes"
                       r"|parts?|articles?|contents?|components?)")
 _EN_COUNT_NOUN = {"group": "nhom", "task": "nhiem vu", "solution": "giai phap", "area": "linh vuc", "field": "linh vuc",

@@ -149,3 +149,60 @@ def test_every_citation_quotes_its_section_exactly(answerer: ExtractiveAnswerer)
             for line in c.text.split("\n"):
                 assert line in doc.page_content, (q, line)
             assert f"“{c.text}”" in result.answer
+
+
+# -- targets: the year and the indicator the question asks for -------------------------------------
+
+PLAN = ("I. MỤC TIÊU\n"
+        "Thứ hai, mục tiêu đến năm 2025:\n"
+        "- Tối thiểu 80% thủ tục hành chính có đủ điều kiện được cung cấp trực tuyến mức độ 3 và 4.\n"
+        "- Tỷ lệ hồ sơ giải quyết trực tuyến mức độ 3 và 4 trên tổng số hồ sơ đạt tối thiểu 50%.\n"
+        "Định hướng đến năm 2030:\n"
+        "- Tối thiểu 90% thủ tục hành chính có đủ điều kiện được cung cấp trực tuyến mức độ 3 và 4.\n"
+        "- Tiếp tục giảm bình quân 10% biên chế sự nghiệp so với năm 2025.\n")
+
+
+def _plan_answerer() -> tuple[ExtractiveAnswerer, Document]:
+    """The plan as one section, with the targets the commitments extractor reads from it."""
+    from assistant.commitments import extract_targets
+    from assistant.parsing import parse_document
+
+    parsed = parse_document(PLAN)
+    meta = {"doc_id": "tq", "province": "Tuyên Quang", "year": 2021, "period": "2021-2030"}
+    rows = [t.to_dict() for t in extract_targets(parsed, meta)]
+    doc = _doc("tq", "Tuyên Quang", "01/ĐA", "I. MỤC TIÊU", parsed.text)
+    doc.metadata["period"] = "2021-2030"
+    answerer = ExtractiveAnswerer(build_idf([PLAN, *(d.page_content for d in ALL)]), threshold=0.2,
+                                  provinces=["Tuyên Quang"], texts={"tq": parsed.text}, targets={"tq": rows})
+    return answerer, doc
+
+
+def test_target_for_the_year_asked_uses_the_year_the_heading_carries() -> None:
+    answerer, doc = _plan_answerer()
+    q2025 = _ask(answerer, "Đến 2025 Tuyên Quang muốn bao nhiêu thủ tục đủ điều kiện được cung cấp trực tuyến?", [doc])
+    q2030 = _ask(answerer, "Đến 2030 Tuyên Quang muốn bao nhiêu thủ tục đủ điều kiện được cung cấp trực tuyến?", [doc])
+    assert "**Tối thiểu 80%**" in q2025.answer.split("\n")[0]
+    assert "**Tối thiểu 90%**" in q2030.answer.split("\n")[0]
+
+
+def test_a_baseline_year_is_not_the_target_year() -> None:
+    answerer, doc = _plan_answerer()
+    # "so với năm 2025" is the baseline of a 2030 target: it does not answer for 2025
+    got = _ask(answerer, "Tuyên Quang giảm bao nhiêu biên chế sự nghiệp đến năm 2025?", [doc])
+    assert "bình quân 10%" not in got.answer.split("\n")[0]
+
+
+def test_the_thing_measured_picks_among_targets_of_the_same_topic() -> None:
+    answerer, doc = _plan_answerer()
+    got = _ask(answerer, "Đến 2025 bao nhiêu phần trăm hồ sơ được giải quyết trực tuyến mức độ 3 và 4?", [doc])
+    assert "**đạt tối thiểu 50%**" in got.answer.split("\n")[0]
+
+
+def test_measured_noun() -> None:
+    from assistant.answer import measured_noun
+
+    assert measured_noun(analyse("bao nhiêu phần trăm hồ sơ phải được xử lý trực tuyến?")) == "ho so"
+    assert measured_noun(analyse("tỷ lệ người dân hài lòng là bao nhiêu?")) == "nguoi dan"
+    assert measured_noun(analyse("bao nhiêu phần trăm thủ tục hành chính được cung cấp trực tuyến?")) == "tthc"
+    assert measured_noun(analyse("PAR INDEX đạt bao nhiêu?")) is None
+    assert measured_noun(analyse("what share of files must be online?")) is None

@@ -193,3 +193,10 @@ def test_outline_sections_without_titles_are_not_list_items() -> None:
 
     e = _Evidence(chunk, "II. Phát triển dữ liệu số", 0, "II. Phát triển dữ liệu số", 1.0, 1.0, "")
     assert answerer._items_under(e)[1] == []
+
+
+def test_a_percentage_question_is_not_a_count() -> None:
+    assert relations.counted_noun("bao nhiêu phần trăm hồ sơ") is None
+    assert relations.counted_noun("bao nhiêu điều kiện") is None
+    assert relations.counted_noun("có bao nhiêu phần") == "phan"
+    assert relations.counted_noun("gồm mấy nhóm nhiệm vụ") == "nhom nhiem vu"
