@@ -296,6 +296,9 @@ class ExtractiveAnswerer:
             found = relations.partners(sentence)
         elif rel == "contact":
             found = relations.contacts(sentence)
+        elif rel == "agent":
+            action = relations.agent_action(analysis.focus or analysis.question)
+            found = relations.agents(sentence, action) if action else []
         return "; ".join(dict.fromkeys(f.text for f in found)) if found else None
 
     def _candidates(self, analysis: QueryAnalysis, docs: list[Document], terms: list[str],
@@ -306,6 +309,7 @@ class ExtractiveAnswerer:
         anchors -= {"cchc", "ubnd", "tthc", "hdnd", "kh", "qd"}  # too general to pin a passage down
         if analysis.sub_intent != "target":
             anchors = set()  # elsewhere an index name tends to name the plan, not what is asked
+        names_document = bool(_NAMED_DOCUMENT.search(analysis.focus_folded))
         for rank, doc in enumerate(docs, start=1):
             meta = doc.metadata
             section_ctx = f"{meta.get('section', '')} {meta.get('province', '')}"
@@ -317,6 +321,9 @@ class ExtractiveAnswerer:
                     cursor = at + len(sentence) if at >= 0 else cursor
                     if len(sentence) < 12:
                         continue
+                    if names_document and _SELF_REFERENCE.search(sentence):
+                        # "phổ biến Kế hoạch này": the document itself, which the question names by its title
+                        context = f"{context} {meta.get('title', '')}"
                     pos = int(meta.get("start", 0)) + line_start + max(at, 0)
                     rows = self._targets_in(meta.get("doc_id", ""), pos, pos + len(sentence)) \
                         if analysis.sub_intent == "target" and at >= 0 else {}
@@ -682,6 +689,15 @@ def _kind_ok(kind: str, fact: str) -> bool:
     if kind == "percent":
         return "%" in fact
     return True
+
+
+_SELF_REFERENCE = re.compile(r"\b(?:Kế hoạch|Quyết định|Đề án|Chỉ thị|Nghị định|Chương trình|Thông tư|Văn bản)\s+này\b",
+                             re.IGNORECASE)
+
+
+# "… Kế hoạch nâng cao PAR INDEX …": the question names a document by its title
+_NAMED_DOCUMENT = re.compile(r"\b(?:ke hoach|quyet dinh|de an|chi thi|chuong trinh)\s+(?!(?:gi|nao|nay|do|ay|so|cua)\b)"
+                             r"[a-z]+(?:\s+[a-z]+){2}")
 
 
 def _target_at(targets: dict[int, dict[str, Any]], found: extract.Found) -> dict[str, Any] | None:

@@ -27,7 +27,7 @@ from assistant.areas import area_of, indicator_key
 from assistant.parsing import ParsedDocument, Section
 from assistant.vntext import squash
 
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "5"
 
 # --------------------------------------------------------------------------------------------
 # Agencies: more surface forms than the answerer needs, and one canonical name for each body
@@ -106,11 +106,11 @@ def canonical_agency(name: str) -> str:
     m = re.match(r"Sở\s+(\S+)$", s)
     if m and m.group(1) in _DEPT_ABBREVIATIONS:
         return "Sở " + _DEPT_ABBREVIATIONS[m.group(1)]
+    if low == "sở lao động, thương binh và xã hội":
+        return "Sở Lao động - Thương binh và Xã hội"
     statutory = _STATUTORY.get(low)
     if statutory:  # "Sở Nông Nghiệp và Môi Trường" -> the statutory spelling
         return statutory
-    if low == "sở lao động, thương binh và xã hội":
-        return "Sở Lao động - Thương binh và Xã hội"
     if re.match(r"(?:thanh tra|công an|trung tâm phục vụ hành chính công)$", low.split(" tỉnh")[0]) and \
             not low.endswith("tỉnh"):
         s += " tỉnh"

@@ -9,7 +9,9 @@ for when it is none of the answerer's basic types (who leads, target, time, list
 * ``proposer`` — on whose proposal a document was issued ("theo đề nghị của ai");
 * ``recipient`` — to whom results are reported ("báo cáo cho ai", "qua cơ quan nào");
 * ``count`` — how many of something a text names ("bao nhiêu nhóm nhiệm vụ", "how many groups");
-* ``contact`` — a phone number, hotline or e-mail address.
+* ``contact`` — a phone number, hotline or e-mail address;
+* ``agent`` — who performs an action the question names in the passive ("được giám sát bởi ai",
+  "do cơ quan nào thẩm định"): the text says "dưới sự giám sát của X" or "do X thẩm định".
 
 Everything here is a pure function of the text, cheap and testable on its own.
 """
@@ -72,6 +74,12 @@ _PARTNER_Q = re.compile(r"phoi hop (?:voi\s+)?(?:nhung\s+|cac\s+)?(?:co quan|so|
                         r"|phoi hop voi (?:nhung |cac )?(?:co quan|so|don vi|ai)\b.*\b(?:nao|ai)\b|(?:work|coordinate)s? with whom"
                         r"|together with which")
 _CONTACT_Q = re.compile(r"so dien thoai|duong day nong|hotline|\bemail\b|thu dien tu|phone|so fax|\bfax\b")
+_WHO = r"(?:ai|co quan nao|don vi nao|to chuc nao|cap nao)"
+# "(được) giám sát bởi ai", "do cơ quan nào thẩm định", "dưới sự chỉ đạo của ai": the action is named.
+_AGENT_Q = re.compile(r"(?:duoc|bi)?\s*(?P<a>[a-z]+(?: [a-z]+)?)\s+(?:boi|cua)\s+" + _WHO + r"(?!\w)"
+                      r"|(?:do|boi)\s+" + _WHO + r"\s+(?P<b>[a-z]+(?: [a-z]+)?)")
+_NOT_ACTION = re.compile(r"^(?:duoc|bi|la|va|cua|cho|nay|do|boi|ke hoach|quyet dinh|de an|trach nhiem|nhiem vu"
+                         r"|de nghi|y kien)$")
 # "bao nhiêu nhóm nhiệm vụ", "mấy nội dung", "how many groups": the counted noun follows.
 _COUNT_Q = re.compile(r"(?:bao nhieu|\bmay)\s+((?:nhom|noi dung|nhiem vu|giai phap|linh vuc|muc tieu|chi tieu|chi so"
                       r"|phan(?!\s+tram)|dieu(?!\s+kien)|chuong|muc(?!\s+do)|quan diem|dot pha|khau dot pha|van ban|phu luc)"
@@ -104,6 +112,8 @@ def relation_of(part: str, question: str | None = None) -> str | None:
     whole = fold(question or part)
     if _CONTACT_Q.search(f):
         return "contact"
+    if agent_action(part):
+        return "agent"
     if _PROPOSER_Q.search(f):
         return "proposer"
     if _PARTNER_Q.search(f):
@@ -193,6 +203,41 @@ def counts(text: str, noun: str) -> list[Found]:
         if more and len(words) == 1:
             end += more.end()
         out.append(Found(text[m.start():end], m.start(), end))
+    return out
+
+
+def agent_action(question: str) -> str | None:
+    """The folded action a question asks the agent of ("giam sat" in "được giám sát bởi ai"), or None."""
+    for m in _AGENT_Q.finditer(fold(question)):
+        action = (m.group("a") or m.group("b") or "").strip()
+        words = action.split()
+        # "được giám sát" -> "giam sat"; keep the last two syllables that are not auxiliaries
+        while words and _NOT_ACTION.match(words[0]):
+            words = words[1:]
+        action = " ".join(words)
+        if action and not _NOT_ACTION.match(action) and not _PROPOSER_Q.search(fold(question)):
+            return action
+    return None
+
+
+def agents(text: str, action: str) -> list[Found]:
+    """Who performs ``action`` (folded) in a text: "dưới sự giám sát của Ban Thanh tra nhân dân",
+    "do Sở Tư pháp thẩm định", "được giám sát bởi …"."""
+    folded = fold(text)
+    if len(folded) != len(text):
+        return []
+    act = r"\s+".join(re.escape(w) for w in action.split())
+    out: list[Found] = []
+    for m in re.finditer(r"(?:su|duoc|bi)\s+" + act + r"\s+(?:cua|boi)\s+", folded):
+        name = re.match(r"[A-ZĐÀ-Ỹ][^.;:\n(]{2,120}", text[m.end():])
+        if name:
+            out.append(Found(name.group(0).strip(" ,"), m.end(), m.end() + len(name.group(0).rstrip(" ,"))))
+    for m in re.finditer(r"\bdo\s+(?=[A-Z])", text):
+        window = text[m.end(): m.end() + 140]
+        at = re.search(r"\s" + act + r"(?!\w)", fold(window))
+        if at and not re.search(r"[.;:]", window[:at.start()]):
+            name = window[:at.start()].strip(" ,")
+            out.append(Found(name, m.end(), m.end() + len(name)))
     return out
 
 

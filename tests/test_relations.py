@@ -11,9 +11,10 @@ from assistant.query import analyse
 
 
 def _doc(doc_id: str, section: str, text: str, so_hieu: str = "534/QĐ-UBND", province: str = "Quảng Ngãi",
-         period: str = "2022-2025") -> Document:
+         period: str = "2022-2025", title: str | None = None) -> Document:
     return Document(id=f"{doc_id}:{section}", page_content=text,
-                    metadata={"doc_id": doc_id, "chunk_id": f"{doc_id}:{section}", "title": f"Kế hoạch tỉnh {province}",
+                    metadata={"doc_id": doc_id, "chunk_id": f"{doc_id}:{section}",
+                              "title": title or f"Kế hoạch tỉnh {province}",
                               "so_hieu": so_hieu, "province": province, "doc_type": "Quyết định", "section": section,
                               "period": period, "start": 0})
 
@@ -200,3 +201,46 @@ def test_a_percentage_question_is_not_a_count() -> None:
     assert relations.counted_noun("bao nhiêu điều kiện") is None
     assert relations.counted_noun("có bao nhiêu phần") == "phan"
     assert relations.counted_noun("gồm mấy nhóm nhiệm vụ") == "nhom nhiem vu"
+
+
+def test_agent_of_a_passive_action() -> None:
+    assert relations.agent_action("Việc đóng góp xây mới công trình được giám sát bởi ai?") == "giam sat"
+    assert relations.agent_action("Dự thảo do cơ quan nào thẩm định?") == "tham dinh"
+    assert relations.relation_of("Việc này dưới sự chỉ đạo của ai?") == "agent"
+    assert relations.agent_action("Ai chủ trì cải cách thể chế?") is None
+    assert relations.agent_action("Theo đề nghị của ai?") is None  # a proposer, not an agent
+    text = ("Vận động Nhân dân đóng góp xây mới, sửa chữa công trình công cộng dưới sự giám sát của Ban Giám sát "
+            "đầu tư cộng đồng hoặc Ban Thanh tra nhân dân.")
+    assert [f.text for f in relations.agents(text, "giam sat")] == [
+        "Ban Giám sát đầu tư cộng đồng hoặc Ban Thanh tra nhân dân"]
+    assert [f.text for f in relations.agents("Hồ sơ do Sở Tư pháp thẩm định trước khi trình.", "tham dinh")] == [
+        "Sở Tư pháp"]
+
+
+def test_answer_names_a_body_outside_the_gazetteer_as_the_agent() -> None:
+    chunk = _doc("qn", "II › 3 › d)", "- UBND cấp xã:\n+ Vận động Nhân dân đóng góp xây mới, sửa chữa công trình "
+                                      "công cộng ở cơ sở dưới sự giám sát của Ban Thanh tra nhân dân.")
+    answerer = ExtractiveAnswerer(build_idf([chunk.page_content]), threshold=0.2, provinces=["Quảng Ngãi"])
+    ans = answerer.answer(analyse("Ở Quảng Ngãi, việc đóng góp xây mới công trình công cộng được giám sát bởi ai?"),
+                          [chunk])
+    assert "**Ban Thanh tra nhân dân**" in _statement(ans.answer)
+
+
+def test_a_section_headed_by_a_department_with_a_comma_in_its_name() -> None:
+    chunk = _doc("qn", "II › 2 › b)", "b) Đối với nội dung “Công khai, minh bạch”\n- Sở Lao động, Thương binh và "
+                                      "Xã hội:\n+ Kiểm tra việc công khai các hộ nghèo, cận nghèo.")
+    answerer = ExtractiveAnswerer(build_idf([chunk.page_content]), threshold=0.2, provinces=["Quảng Ngãi"])
+    ans = answerer.answer(analyse("Ở Quảng Ngãi, đơn vị nào chủ trì việc công khai hộ nghèo, cận nghèo?"), [chunk])
+    assert "**Sở Lao động, Thương binh và Xã hội**" in _statement(ans.answer)
+
+
+def test_this_plan_is_the_plan_the_question_names_by_title() -> None:
+    ruler = _doc("qn", "II › 1", "- UBND cấp huyện:\n+ Tăng cường phổ biến, tuyên truyền tới Nhân dân các giải pháp nâng cao "
+                                 "hiệu quả của tỉnh.", title="Kế hoạch nâng cao Chỉ số PAPI cấp tỉnh")
+    own = _doc("qn", "III › 2", "2. Sở Thông tin và Truyền thông chủ trì tuyên truyền, phổ biến Kế hoạch này để "
+                                "Nhân dân biết.", title="Kế hoạch nâng cao Chỉ số PAPI cấp tỉnh")
+    answerer = ExtractiveAnswerer(build_idf([ruler.page_content, own.page_content]), threshold=0.2,
+                                  provinces=["Quảng Ngãi"])
+    ans = answerer.answer(analyse("Cơ quan nào phổ biến, tuyên truyền Kế hoạch nâng cao Chỉ số PAPI của Quảng Ngãi "
+                                  "tới Nhân dân?"), [ruler, own])
+    assert "**Sở Thông tin và Truyền thông**" in _statement(ans.answer)
