@@ -343,12 +343,14 @@ class ExtractiveAnswerer:
                         cov = max(cov, 0.6)  # "ai ký": the name in the signature block or the "Người ký" field
                     if fact and fact_cov == 1.0 and analysis.sub_intent == "deadline":
                         cov = max(cov, 0.6)  # the document's own date, asked for by "ban hành ngày nào"
+                    label = _date_label_bonus(analysis, sentence) if fact and analysis.sub_intent == "deadline" \
+                        else 0.0
                     if fact and analysis.relation == "docref" and not analysis.doc_numbers \
                             and meta.get("so_hieu") and meta["so_hieu"] in fact:
                         cov = max(cov, 0.6)  # "văn bản đó mang số hiệu gì": the number of the document itself
                     if fact_cov is not None:
                         cov = fact_cov if analysis.sub_intent == "definition" else min(cov, fact_cov)
-                    score = cov + (0.15 if fact else -0.2 if fact is None else 0.0) + 0.05 / rank
+                    score = cov + (0.15 if fact else -0.2 if fact is None else 0.0) + 0.05 / rank + label
                     out.append(_Evidence(doc, line, line_start, sentence, cov, score, fact, governors))
         if analysis.english and self.embeddings is not None and out:
             self._semantic_coverage(analysis, out)
@@ -698,6 +700,27 @@ _SELF_REFERENCE = re.compile(r"\b(?:Kế hoạch|Quyết định|Đề án|Chỉ
 # "… Kế hoạch nâng cao PAR INDEX …": the question names a document by its title
 _NAMED_DOCUMENT = re.compile(r"\b(?:ke hoach|quyet dinh|de an|chi thi|chuong trinh)\s+(?!(?:gi|nao|nay|do|ay|so|cua)\b)"
                              r"[a-z]+(?:\s+[a-z]+){2}")
+
+
+_WEEKDAY_LINE = re.compile(r"^\s*(?:Thứ\s+(?:\d|hai|ba|tư|năm|sáu|bảy)|Chủ\s+nhật)\s*,", re.IGNORECASE)
+_PLACE_DATE_LINE = re.compile(r"^\s*[A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,3},\s+ngày\s+\d{1,2}\s+tháng\s+\d{1,2}"
+                              r"\s+năm\s+\d{4}\s*$")
+
+
+def _date_label_bonus(analysis: QueryAnalysis, sentence: str) -> float:
+    """Which of several dates a "ngày nào" question asks for: the one labelled with its own words
+    ("Ngày có hiệu lực …" for "hiệu lực"), the signed date line ("Lai Châu, ngày 20 tháng 9 năm 2021")
+    for "ban hành"/"ký"; never the web page's "Thứ 7, Ngày 26/10/2024" publication stamp."""
+    if _WEEKDAY_LINE.match(sentence):
+        return -0.3
+    focus, folded = analysis.focus_folded, fold(sentence)
+    bonus = 0.0
+    for label in ("hieu luc", "ban hanh", "ky"):
+        if re.search(rf"\b{label}\b", focus) and re.search(rf"\b{label}\b", folded):
+            bonus = 0.1
+    if re.search(r"\bban hanh\b|\bky\b|issued|signed", focus) and _PLACE_DATE_LINE.match(sentence):
+        bonus = 0.12  # the document's own dated line, over a website's "Ngày ban hành" field
+    return bonus
 
 
 def _target_at(targets: dict[int, dict[str, Any]], found: extract.Found) -> dict[str, Any] | None:

@@ -206,3 +206,29 @@ def test_measured_noun() -> None:
     assert measured_noun(analyse("bao nhiêu phần trăm thủ tục hành chính được cung cấp trực tuyến?")) == "tthc"
     assert measured_noun(analyse("PAR INDEX đạt bao nhiêu?")) is None
     assert measured_noun(analyse("what share of files must be online?")) is None
+
+
+# -- dates: the one the question asks for ----------------------------------------------------------
+
+HEADER = _doc("lc", "Lai Châu", "2943/KH-UBND", "Phần mở đầu",
+              "Thứ 7, Ngày 26/10/2024\nSố hiệu 2943/KH-UBND\nNgày ban hành 20/09/2021\nNgày có hiệu lực 01/10/2021\n"
+              "Số: 2943/KH-UBND\nLai Châu, ngày 20 tháng 9 năm 2021")
+
+
+@pytest.fixture(scope="module")
+def dated() -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(build_idf([HEADER.page_content, *(d.page_content for d in ALL)]), threshold=0.2,
+                              provinces=["Lai Châu"], issued={"lc": "2021-09-20"})
+
+
+def test_effective_date_is_the_line_labelled_with_it(dated: ExtractiveAnswerer) -> None:
+    got = _ask(dated, "Kế hoạch 2943 của Lai Châu có hiệu lực từ ngày nào?", [HEADER])
+    first = got.answer.split("\n")[0]
+    assert "01/10/2021" in first and "26/10/2024" not in got.answer
+
+
+def test_issue_date_is_never_the_page_stamp(dated: ExtractiveAnswerer) -> None:
+    got = _ask(dated, "Kế hoạch 2943 của Lai Châu được ban hành ngày nào?", [HEADER])
+    first = got.answer.split("\n")[0]
+    assert "26/10/2024" not in got.answer
+    assert "ngày 20 tháng 9 năm 2021" in first or "20/09/2021" in first
