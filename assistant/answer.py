@@ -20,7 +20,7 @@ from langchain_core.documents import Document
 
 from assistant import extract, relations
 from assistant.gazetteer import canonical_terms
-from assistant.query import QueryAnalysis, detect_intent, detect_roles, translate_terms
+from assistant.query import QueryAnalysis, detect_intent, detect_roles, query_text, translate_terms
 from assistant.vntext import fold, has_diacritics, split_sentences, strip_diacritics, syllables
 
 ABSTAIN_PREFIX = "Các tài liệu hiện có không nêu"
@@ -28,6 +28,10 @@ QUOTE_MAX = 700
 # Cosine similarity between an English question and a Vietnamese sentence mapped to a 0–1 support.
 SEMANTIC_FLOOR = 0.35
 SEMANTIC_SPAN = 0.3
+#: At most this many sentences of the top sections are embedded for an English question.
+SEMANTIC_POOL = 40
+#: ... and only their first characters.
+SEMANTIC_CHARS = 300
 #: Sentence embeddings kept between English questions (768 floats each).
 VECTOR_CACHE = 4096
 
@@ -364,10 +368,21 @@ class ExtractiveAnswerer:
                 ranked_docs.append(e.doc)
         top_docs = {id(d) for d in ranked_docs[:3]}
         pool = [e for e in evidence if id(e.doc) in top_docs]
+        if len(pool) > SEMANTIC_POOL:
+            # embedding every sentence costs ~10 ms each on 2 cores: the sentences of the best section and
+            # those with glossary words in common, the rest keep their lexical score
+            first = ranked_docs[0]
+            keep = {id(e) for e in pool if e.doc is first}
+            for e in sorted(pool, key=lambda e: -e.coverage):
+                if len(keep) >= SEMANTIC_POOL:
+                    break
+                keep.add(id(e))
+            pool = [e for e in pool if id(e) in keep]
         import numpy as np
 
-        q = self._vector(analysis.question, query=True)
-        texts = [e.sentence for e in pool]
+        q = self._vector(query_text(analysis), query=True)
+        # the start of a long sentence says what it is about; the model's cost grows with its length
+        texts = [e.sentence[:SEMANTIC_CHARS] for e in pool]
         missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         fresh = dict(zip(missing, np.asarray(self.embeddings.embed_documents(missing)), strict=True)) if missing else {}
         self._remember(fresh)

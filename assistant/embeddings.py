@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +94,12 @@ class SentenceEmbeddings(LCEmbeddings):
         return _encode(self.model, texts, "document")
 
     def embed_query(self, text: str) -> list[float]:
-        return _encode(self.model, [text], "query")[0]
+        # the retriever and the answerer (English questions) embed the same query: compute it once
+        return list(self._query_vector(text))
+
+    @lru_cache(maxsize=256)  # noqa: B019 - one instance per pipeline, bounded cache
+    def _query_vector(self, text: str) -> tuple[float, ...]:
+        return tuple(_encode(self.model, [text], "query")[0])
 
 
 @register_embedding_function

@@ -317,3 +317,11 @@ def contextualise(question: str, history: list[str] | None) -> str:
     extra = re.sub(r"^(?:còn|thế còn|vậy còn)\s+|\s*thì sao\??$", "", q, flags=re.IGNORECASE).strip(" ?")
     stem = re.sub(r"[?？]\s*$", "", previous)
     return f"{stem} – {extra}?" if extra else previous
+
+
+def query_text(analysis: QueryAnalysis) -> str:
+    """The question as the embedding model reads it: with its glossary expansions (the Vietnamese terms of
+    an English question), so one multilingual vector carries both."""
+    if analysis.expansions:
+        return f"{analysis.question} ({'; '.join(analysis.expansions)})"
+    return analysis.question

@@ -24,7 +24,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.embeddings import SentenceEmbeddings
-from assistant.query import QueryAnalysis, analyse
+from assistant.query import QueryAnalysis, analyse, query_text
 from assistant.store import Store, chroma_where, indexed_text
 from assistant.vntext import fold, strip_diacritics, syllables
 
@@ -176,12 +176,9 @@ class HybridRetriever(BaseRetriever):
     filters: dict[str, Any] | None = None
 
     def dense_query(self, analysis: QueryAnalysis) -> str:
-        text = analysis.question
         if analysis.no_diacritics:
-            text = self.index.restorer.restore(text)
-        if analysis.expansions:
-            text = f"{text} ({'; '.join(analysis.expansions)})"
-        return text
+            analysis = replace(analysis, question=self.index.restorer.restore(analysis.question))
+        return query_text(analysis)
 
     def retrieve(self, question: str, filters: dict[str, Any] | None = None,
                  analysis: QueryAnalysis | None = None) -> list[Document]:
