@@ -20,7 +20,14 @@ from langchain_core.documents import Document
 
 from assistant import extract, relations
 from assistant.gazetteer import canonical_terms
-from assistant.query import QueryAnalysis, detect_intent, detect_roles, query_text, translate_terms
+from assistant.query import (
+    DURATION_Q,
+    QueryAnalysis,
+    detect_intent,
+    detect_roles,
+    query_text,
+    translate_terms,
+)
 from assistant.vntext import fold, has_diacritics, split_sentences, strip_diacritics, syllables
 
 ABSTAIN_PREFIX = "Các tài liệu hiện có không nêu"
@@ -43,6 +50,7 @@ _FRAME_PHRASES = [
     "bao gio", "cho em hoi", "minh muon biet", "cu the", "hien nay", "duoc giao", "dinh nghia", "nghia la",
     "bao gom", "liet ke", "so sanh", "khac nhau", "la ai", "co phai", "phai khong", "dung khong", "it nhat",
     "giai doan", "dinh huong", "phan dau", "dat ra", "de ra", "mam muon", "cho minh hoi",
+    "bao lau", "nghi dinh", "chi thi", "thong tu", "nghi quyet", "quy dinh",
 ]
 # Folded single syllables that are function words in every reading (not "thể"/"the", "đó"/"do", "tổ"/"to").
 _FRAME_WORDS = set(
@@ -263,7 +271,7 @@ class ExtractiveAnswerer:
                         ([d for d in dates if "ký" in d.text] if "hieu luc" in focus else [])
                 return ("; ".join(dict.fromkeys(f.text for f in dates)), 1.0 if dates and own else None) \
                     if dates else (None, None)
-            found = extract.times(sentence)
+            found = extract.durations(sentence) if DURATION_Q.search(focus) else extract.times(sentence)
             return ("; ".join(dict.fromkeys(f.text for f in found)), None) if found else (None, None)
         if intent == "definition":
             english_form = re.search(r"tieng anh|\benglish\b", analysis.focus_folded)

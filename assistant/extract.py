@@ -21,6 +21,15 @@ DEPARTMENTS = [
 ]
 _DEPT = "|".join(re.escape(d).replace(r"\ ", r"\s+") for d in sorted(DEPARTMENTS, key=len, reverse=True))
 _UBND = r"(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)"
+# Ministries (Nghị định 25/2025 and the earlier names still found in plans).
+MINISTRIES = [
+    "Nội vụ", "Tư pháp", "Tài chính", "Công an", "Quốc phòng", "Ngoại giao", "Công Thương", "Xây dựng", "Y tế",
+    "Khoa học và Công nghệ", "Giáo dục và Đào tạo", "Nông nghiệp và Môi trường", "Văn hóa, Thể thao và Du lịch",
+    "Dân tộc và Tôn giáo", "Kế hoạch và Đầu tư", "Thông tin và Truyền thông", "Giao thông vận tải",
+    "Tài nguyên và Môi trường", "Nông nghiệp và Phát triển nông thôn", "Lao động - Thương binh và Xã hội",
+    "Lao động, Thương binh và Xã hội",
+]
+_MINISTRY = "|".join(re.escape(d).replace(r"\ ", r"\s+") for d in sorted(MINISTRIES, key=len, reverse=True))
 _NAME_WORD = r"(?-i:[A-ZĐÀ-Ỹ])[\wÀ-ỹ]+"  # a capitalised word of a proper name
 _AGENCY = re.compile(
     r"(?<![\wÀ-ỹ])("
@@ -31,7 +40,11 @@ _AGENCY = re.compile(
     r"xã, phường|tỉnh|huyện|xã)"
     r"|Thanh tra\s+tỉnh|Công an\s+tỉnh|Ban\s+Chỉ\s+đạo\s+(?:CCHC|cải cách hành chính)(?:\s+(?:của\s+)?tỉnh)?"
     r"|Ban\s+Dân\s+tộc(?:\s+tỉnh)?"
-    r"|Bộ\s+(?:Nội vụ|Tư pháp|Tài chính|Công an|Khoa học và Công nghệ|Kế hoạch và Đầu tư|Thông tin và Truyền thông)"
+    r"|Bộ\s+(?:" + _MINISTRY + r")"
+    r"|Bộ\s+Chỉ\s+huy\s+Quân\s+sự\s+tỉnh|Bộ\s+Chính\s+trị"
+    r"|Văn phòng\s+Chính phủ|Thủ tướng\s+Chính phủ|Thanh tra\s+Chính phủ"
+    r"|Ngân hàng Nhà nước(?:\s+Việt Nam)?(?:\s+(?:chi nhánh|Chi nhánh)(?:\s+" + _NAME_WORD + r"){1,3})?"
+    r"|Thuế\s+(?:tỉnh\s+)?" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?"
     r"|Trung tâm\s+Phục vụ\s+hành chính công(?:\s+tỉnh)?"
     r"|Cục\s+Thuế\s+tỉnh|Kho bạc Nhà nước\s+tỉnh|Ủy ban Mặt trận Tổ quốc Việt Nam\s+tỉnh"
     # proper names end at the first lower-case word, whatever the flags: (?-i:…) keeps the capital
@@ -47,12 +60,15 @@ _ROLE = re.compile(r"(chủ trì|phối hợp|thường trực|tham mưu|phụ t
 _NUMBER = r"\d+(?:[.,]\d+)?"
 _TARGET = re.compile(
     r"(?:(?:từ|đạt|đạt từ|đạt tối thiểu|tối thiểu|ít nhất|trên|dưới|không quá|không dưới|tối đa|khoảng|bình quân|"
-    r"hơn|giảm|tăng|đạt trên|phấn đấu đạt|xếp thứ hạng từ|thứ hạng từ|xếp hạng|nằm trong nhóm|thuộc nhóm)\s+)?"
+    r"hơn|giảm|tăng|gấp|đạt trên|phấn đấu đạt|xếp thứ hạng từ|thứ hạng từ|xếp hạng|nằm trong nhóm|thuộc nhóm)\s+)?"
     r"(?<![\d/.,])(?:" + _NUMBER + r"\s*[-–]\s*" + _NUMBER + r"/\d+(?![\d/])|" + _NUMBER + r"/\d+(?![\d/])|" + _NUMBER + r"\s*%(?:\s*[-–]\s*" + _NUMBER
     + r"\s*%)?|" + _NUMBER + r"\s*(?:điểm|tỷ đồng|triệu đồng|đồng|thủ tục|hồ sơ|đơn vị|cơ quan|nhóm|lớp|người|lượt)"
-    r"|(?:0?\d|1\d|20)\s+(?:nhóm|nhiệm vụ|mục tiêu|giải pháp|lĩnh vực|chỉ tiêu))"
+    r"|(?:0?\d|1\d|20)\s+(?:nhóm|nhiệm vụ|mục tiêu|giải pháp|lĩnh vực|chỉ tiêu)"
+    r"|(?<=gấp\s)" + _NUMBER + r"\s+lần(?:\s+[A-Z]{2,6}\b)?"
+    r"|(?:(?<=ít nhất\s)|(?<=tối thiểu\s))0?\d{1,2}\s+(?!năm\b|tháng\b|ngày\b)[\wÀ-ỹ]+(?:\s+[\wÀ-ỹ]+){0,2})"
     r"(?:\s+trở lên|\s+trở xuống)?"
-    r"|(?:nhóm|tốp|top)\s+(?:khá|tốt|đầu|\d+)[\w\s]{0,20}?(?=[,.;)\]]|$)"
+    r"|(?:nhóm|tốp|top)\s+(?:khá|tốt|đầu|\d+)(?:\s+(?:nước|quốc gia|tỉnh|địa phương)\s+dẫn\s+đầu"
+    r"|[\w\s]{0,20}?(?=[,.;)\]]|$))"
     , re.IGNORECASE,
 )
 _MONEY = re.compile(_NUMBER + r"\s*(?:tỷ|triệu|nghìn|ngàn)?\s*(?:đồng|VNĐ|VND)", re.IGNORECASE)
@@ -98,6 +114,27 @@ def targets(text: str) -> list[Found]:
 
 def money(text: str) -> list[Found]:
     return _all(_MONEY, text)
+
+
+_DURATION = re.compile(
+    r"(?:(?:trước|sau|trong(?:\s+vòng)?|ít nhất|tối đa|tối thiểu|không quá|chậm nhất|đủ|là)\s+)?"
+    r"(?<![\d/])\d{1,3}\s+(?:ngày(?:\s+làm\s+việc)?|tháng|năm|giờ|tuần)(?!\s+\d{1,2}\s+năm\s+\d{4})(?![\w/])"
+    r"(?:\s*\(\d{1,3}\s+(?:tháng|ngày)\))?"
+    r"(?:\s+(?:kể từ|tính từ|tính đến)\s+[^,.;]{3,60})?",
+    re.IGNORECASE,
+)
+
+
+def durations(text: str) -> list[Found]:
+    """Lengths of time with their qualifier: "30 ngày kể từ ngày thông báo", "ít nhất 3 năm (36 tháng)",
+    "Trước 03 tháng tính đến thời điểm nghỉ hưu". Not dates ("01 tháng 7 năm 2025") nor years ("năm 2025")."""
+    out = []
+    for f in _all(_DURATION, text):
+        before = text[max(0, f.start - 6):f.start].lower()
+        if re.search(r"ngày\s*$|tháng\s*$", before):
+            continue  # "ngày 01 tháng 7 …" is a date
+        out.append(Found(re.sub(r"^là\s+", "", f.text), f.start, f.end))
+    return out
 
 
 def times(text: str) -> list[Found]:

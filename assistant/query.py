@@ -93,6 +93,9 @@ _ENGLISH_WORDS = re.compile(
 
 # (intent, folded patterns). Checked in order; the first match wins. Strong cues (question words)
 # come before weak ones (role or target vocabulary that may also just be the topic).
+#: "bao lâu", "mấy ngày", "how long": a length of time, not a date
+DURATION_Q = re.compile(r"bao lau|how long|(?:bao nhieu|may)\s+(?:ngay|thang|nam|gio)\b(?!\s*\d)")
+
 _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("comparison", re.compile(r"so sanh|khac nhau|giong nhau|tinh nao|dia phuong nao|\bcompar|\bdiffer|which province"
                               r"|\bca hai\b|\bboth\b")),
@@ -104,7 +107,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("yes_no", re.compile(r"\bco\b.*\bkhong\b\s*(?:a|vay|nhi)?\s*\??$|phai khong|dung khong|\bchua\b\s*\??$"
                           r"|^(?:is|are|does|do|did|has|have|will|can)\b")),
     ("deadline", re.compile(r"khi nao|bao gio|thoi han|han chot|nam nao|giai doan nao|thoi gian nao|ngay nao"
-                            r"|\bwhen\b|deadline|what year|which year|what period|timeline|thoi ky nao|dinh ky")),
+                            r"|\bwhen\b|deadline|what year|which year|what period|timeline|thoi ky nao|dinh ky"
+                            r"|" + DURATION_Q.pattern)),
     ("list", re.compile(r"gom nhung|bao gom|nhung (?:nhom|nhiem vu|giai phap|linh vuc|noi dung|muc tieu|chi tieu|chi so"
                         r"|van ban|nghi quyet|gi)|cac nhom|liet ke|may nhom|nhom nhiem vu|nhom giai phap|\bwhat are\b"
                         r"|\blist\b|which tasks|which (?:indices|areas|groups)|\bnhung\b.*\bnao\b")),
@@ -124,7 +128,8 @@ _DOC_REF = re.compile(
     r"\s*(?:số|so|no\.?)?\s*(\d{2,5})(?:/[\w\-]+)?|\b(\d{2,5})/(?:\d{4}/)?[A-ZĐa-zđ]{2,}[\-\w]*",
     re.IGNORECASE,
 )
-_YEAR = re.compile(r"\b(20[1-4]\d)\b")
+# a year, not the year part of a document number ("Nghị định 170/2025", "25/2025/NĐ-CP") or a date
+_YEAR = re.compile(r"(?<![/.\d])\b(20[1-4]\d)\b(?!/\w)")
 
 
 @dataclass
@@ -213,7 +218,8 @@ def _is_definition(question: str, folded: str) -> bool:
 
 
 def detect_intent(question: str) -> str:
-    folded = fold(question).strip()
+    # "ứng dụng AI" is artificial intelligence, not the pronoun "ai" (who)
+    folded = fold(re.sub(r"\bAI\b", "trí tuệ nhân tạo", question)).strip()
     if re.search(r"\bnhung ai\b|\bcac ai\b", folded):
         return "list"  # "những ai" asks for the parties involved, not for one lead agency
     for intent, pattern in _INTENTS:

@@ -372,3 +372,20 @@ def test_split_sentences():
     assert split_sentences("Đến năm 2025. Đạt 80%.") == ["Đến năm 2025.", "Đạt 80%."]  # capital Đ starts one
     assert split_sentences("không có dấu chấm") == ["không có dấu chấm"]
     assert split_sentences("") == [""]
+
+
+def test_the_year_of_a_document_number_is_not_a_target_year() -> None:
+    assert analyse("Theo Nghị định 170/2025, thời hạn nhận Phiếu là bao lâu?").years == []
+    assert analyse("Nghị định 25/2025/NĐ-CP quy định gì?").years == []
+    assert analyse("Giai đoạn 2021-2025 đạt bao nhiêu?").years == [2021, 2025]
+    assert analyse("Đến năm 2030 đạt bao nhiêu?").years == [2030]
+
+
+def test_ai_in_capitals_is_artificial_intelligence_not_who() -> None:
+    assert analyse("Quyết định 2629 đặt mục tiêu gì về ứng dụng AI đến 2030?").intent != "who_leads"
+    assert analyse("ai chủ trì cải cách thể chế?").intent == "who_leads"
+
+
+def test_how_long_is_a_deadline_question() -> None:
+    assert analyse("Thời hạn nhận hồ sơ là bao lâu?").intent == "deadline"
+    assert analyse("Luân chuyển ít nhất mấy năm?").intent == "deadline"

@@ -1,0 +1,45 @@
+"""The typed fact extractors on sentences of the 2025 layouts (decrees, directives, national programmes)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import extract
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Thời hạn nhận Phiếu đăng ký dự tuyển là 30 ngày kể từ ngày thông báo công khai.",
+     ["30 ngày kể từ ngày thông báo công khai"]),
+    ("Thời gian luân chuyển ít nhất 3 năm (36 tháng) đối với một lần luân chuyển.", ["ít nhất 3 năm (36 tháng)"]),
+    ("Trước 03 tháng tính đến thời điểm nghỉ hưu, người có thẩm quyền ra thông báo.",
+     ["Trước 03 tháng tính đến thời điểm nghỉ hưu"]),
+    ("Nghị định này có hiệu lực thi hành từ ngày 01 tháng 3 năm 2025.", []),  # a date, not a duration
+    ("Hoàn thành trong năm 2025.", []),
+])
+def test_durations(text: str, expected: list[str]) -> None:
+    assert [f.text for f in extract.durations(text)] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Tổng giá trị giao dịch thanh toán không dùng tiền mặt gấp 30 lần GRDP.", ["gấp 30 lần GRDP"]),
+    ("100% cơ quan, tổ chức sử dụng ít nhất 01 ứng dụng AI để phục vụ công tác chỉ đạo.",
+     ["100%", "ít nhất 01 ứng dụng AI"]),
+    ("thuộc nhóm 3 nước dẫn đầu ASEAN và nhóm 50 nước dẫn đầu thế giới vào năm 2030",
+     ["nhóm 3 nước dẫn đầu", "nhóm 50 nước dẫn đầu"]),
+    ("Cắt giảm tối thiểu 20% số quy định.", ["tối thiểu 20%"]),
+    ("Thời gian luân chuyển ít nhất 3 năm.", []),  # a duration, not a target count
+])
+def test_targets_of_other_forms(text: str, expected: list[str]) -> None:
+    assert [f.text for f in extract.targets(text)] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Bộ Công an chủ trì, phối hợp với Bộ Khoa học và Công nghệ", ["Bộ Công an", "Bộ Khoa học và Công nghệ"]),
+    ("Văn phòng Chính phủ; Bộ Quốc phòng; Bộ Nông nghiệp và Môi trường",
+     ["Văn phòng Chính phủ", "Bộ Quốc phòng", "Bộ Nông nghiệp và Môi trường"]),
+    ("giao Thuế Đồng Nai triển khai Nền tảng hóa đơn điện tử", ["Thuế Đồng Nai"]),
+    ("Thuế thu nhập cá nhân được kê khai trực tuyến", []),
+    ("- Sở Lao động, Thương binh và Xã hội:", ["Sở Lao động, Thương binh và Xã hội"]),
+])
+def test_national_and_renamed_agencies(text: str, expected: list[str]) -> None:
+    assert [f.text for f in extract.agencies(text)] == expected
