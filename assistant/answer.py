@@ -213,6 +213,8 @@ class ExtractiveAnswerer:
         intent = analysis.sub_intent
         if analysis.relation:
             return self._relation_fact(analysis, sentence, doc.metadata.get("so_hieu", "")), None
+        if sentence.count(" | ") >= 2 and intent in {"who_leads", "deadline"}:
+            return _table_fact(intent, sentence), None
         kind = target_kind(analysis)
         if kind == "money":
             found = extract.money(sentence)
@@ -233,8 +235,14 @@ class ExtractiveAnswerer:
                 if heading:
                     return heading[-1], None
             ags = extract.agencies(sentence)
-            return (ags[0].text, None) if ags and re.search(r"\b(?:do|giao cho|giao)\s+$", sentence[:ags[0].start]) \
-                else (None, None)
+            if ags and re.search(r"\b(?:do|giao cho|giao)\s+$", sentence[:ags[0].start]):
+                return ags[0].text, None
+            # a decree on one body's "chức năng, nhiệm vụ, quyền hạn": its tasks are that body's
+            subject = self._subject_agency(doc.metadata)
+            if subject and re.search(r"nhiệm vụ|quyền hạn|chức năng", doc.metadata.get("section", ""), re.IGNORECASE) \
+                    and not ags:
+                return subject, None
+            return None, None
         if intent == "target":
             if asks_current_state(analysis) and not re.search(r"\bhiện\s+(?:nay|tại|có|đang)\b", sentence.lower()):
                 return None, None  # a plan's targets do not say how things are now
@@ -283,6 +291,18 @@ class ExtractiveAnswerer:
                     return f"{term}|{d.text}", 1.0
             return None, None
         return "", None
+
+    def _subject_agency(self, meta: dict[str, Any]) -> str | None:
+        """The body a document defines the duties of ("… chức năng, nhiệm vụ, quyền hạn … của Bộ Nội vụ"),
+        spelled as in the document's text (titles may come lower-cased from the catalogue)."""
+        m = re.search(r"chức năng,?\s+nhiệm vụ.*?\bcủa\s+(.+)$", meta.get("title", ""), re.IGNORECASE)
+        found = extract.agencies(m.group(1)[:1].upper() + m.group(1)[1:]) if m else []
+        if not found:
+            return None
+        name = found[0].text
+        text = self.texts.get(meta.get("doc_id", ""), "")
+        spelled = re.search(re.escape(name).replace(r"\ ", r"\s+"), text, re.IGNORECASE)
+        return spelled.group(0) if spelled and spelled.group(0)[:1].isupper() else name[:1].upper() + name[1:]
 
     @staticmethod
     def _relation_fact(analysis: QueryAnalysis, sentence: str, own_number: str = "") -> str | None:
@@ -744,6 +764,26 @@ def _date_label_bonus(analysis: QueryAnalysis, sentence: str) -> float:
     if re.search(r"\bban hanh\b|\bky\b|issued|signed", focus) and _PLACE_DATE_LINE.match(sentence):
         bonus = 0.12  # the document's own dated line, over a website's "Ngày ban hành" field
     return bonus
+
+
+# a table cell that is a time and nothing else: "Năm 2025", "Tháng 06/2026", "Quý IV/2025", "2026 - 2030"
+_CELL_TIME = re.compile(r"^(?:(?:năm|tháng|quý)\s+[\dIVX]{1,4}(?:/\d{4})?|\d{1,2}/\d{4}|\d{4}(?:\s*[-–]\s*\d{4})?"
+                        r"|(?:hằng|hàng)\s+(?:năm|quý|tháng)|thường xuyên|đã thực hiện|(?:trước\s+)?ngày\s+[\d/]+)"
+                        r"(?:\s*[;,]\s*.{0,40})?$", re.IGNORECASE)
+
+
+def _table_fact(intent: str, row: str) -> str | None:
+    """A row of a task table ("9.5 | Triển khai … | Thuế Đồng Nai | Các sở, … | 2026 - 2030 | Chương trình"):
+    the first cell that names agencies is the lead column, the cell that is only a time the deadline."""
+    cells = [c.strip() for c in row.split(" | ")]
+    for cell in cells[1:]:
+        if intent == "who_leads":
+            found = extract.agencies(cell)
+            if found and found[0].start <= 4 and len(cell) <= 160:
+                return cell
+        elif _CELL_TIME.match(cell):
+            return cell
+    return None
 
 
 def _target_at(targets: dict[int, dict[str, Any]], found: extract.Found) -> dict[str, Any] | None:

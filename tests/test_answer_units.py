@@ -232,3 +232,35 @@ def test_issue_date_is_never_the_page_stamp(dated: ExtractiveAnswerer) -> None:
     first = got.answer.split("\n")[0]
     assert "26/10/2024" not in got.answer
     assert "ngày 20 tháng 9 năm 2021" in first or "20/09/2021" in first
+
+
+# -- task tables and decrees on one body's duties ----------------------------------------------------
+
+TASKS = _doc("dn", "Đồng Nai", "179/KH-UBND", "PHỤ LỤC › A › 9",
+             "9.4 | Chuyển đổi số quản trị bệnh viện, trường học | Sở Y tế; Sở Giáo dục và Đào tạo | Các sở, ban, ngành "
+             "| 2026 - 2030 | Chương trình\n9.5 | Triển khai Nền tảng hóa đơn điện tử quốc gia | Thuế Đồng Nai | Các sở, "
+             "ban, ngành; UBND các phường xã | Năm 2027 | Chương trình")
+DUTIES = Document(id="nd:2", page_content="10. Về cải cách hành chính nhà nước:\na) Làm thường trực công tác cải cách "
+                  "hành chính của Chính phủ;", metadata={
+                      "doc_id": "nd", "chunk_id": "nd:2", "so_hieu": "25/2025/NĐ-CP", "doc_type": "Nghị định",
+                      "title": "Nghị định quy định chức năng, nhiệm vụ, quyền hạn và cơ cấu tổ chức của bộ nội vụ",
+                      "section": "Điều 2. Nhiệm vụ và quyền hạn › 10. Về cải cách hành chính nhà nước › a)",
+                      "province": "", "period": "", "start": 0})
+
+
+@pytest.fixture(scope="module")
+def tables() -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(build_idf([TASKS.page_content, DUTIES.page_content]), threshold=0.2,
+                              provinces=["Đồng Nai"], texts={"nd": "Bộ Nội vụ là cơ quan của Chính phủ."})
+
+
+def test_task_table_row_gives_the_lead_and_the_deadline_columns(tables: ExtractiveAnswerer) -> None:
+    who = _ask(tables, "Ở Đồng Nai, đơn vị nào triển khai Nền tảng hóa đơn điện tử quốc gia?", [TASKS])
+    assert "**Thuế Đồng Nai**" in who.answer.split("\n")[0]
+    when = _ask(tables, "Ở Đồng Nai, triển khai Nền tảng hóa đơn điện tử quốc gia khi nào?", [TASKS])
+    assert "**Năm 2027**" in when.answer.split("\n")[0]
+
+
+def test_the_duties_of_a_decree_belong_to_the_body_it_is_about(tables: ExtractiveAnswerer) -> None:
+    got = _ask(tables, "Theo Nghị định 25/2025, cơ quan nào làm thường trực công tác cải cách hành chính?", [DUTIES])
+    assert "**Bộ Nội vụ**" in got.answer.split("\n")[0]
