@@ -213,8 +213,6 @@ class ExtractiveAnswerer:
         intent = analysis.sub_intent
         if analysis.relation:
             return self._relation_fact(analysis, sentence, doc.metadata.get("so_hieu", "")), None
-        if sentence.count(" | ") >= 2 and intent in {"who_leads", "deadline"}:
-            return _table_fact(intent, sentence), None
         kind = target_kind(analysis)
         if kind == "money":
             found = extract.money(sentence)
@@ -222,6 +220,8 @@ class ExtractiveAnswerer:
         if _asks_person(analysis):
             found = extract.people(sentence)
             return (found[0].text, None) if found else (None, None)
+        if sentence.count(" | ") >= 2 and intent in {"who_leads", "deadline"}:
+            return _table_fact(intent, sentence), None
         if intent == "who_leads":
             hit = extract.agency_before_role(sentence) or extract.subject_agency(sentence)
             if hit:
@@ -840,7 +840,8 @@ def _year_in_range(years: list[int], period: str) -> bool:
 
 def _asks_person(analysis: QueryAnalysis) -> bool:
     f = analysis.focus_folded
-    return bool(re.search(r"\bla ai\b.*(giam doc|chu tich|truong|nguoi)|(giam doc|chu tich|nguoi ky|ho ten|ten cua)"
+    return bool(re.search(r"\bai (?:la|dang la|lam)\s+(?:truong|pho|giam doc|chu tich|bi thu|chanh|thu truong)\b"
+                          r"|\bla ai\b.*(giam doc|chu tich|truong|nguoi)|(giam doc|chu tich|nguoi ky|ho ten|ten cua)"
                           r".*\b(la ai|ten gi|la gi)\b|nguoi ky|who (?:is|was) the (?:director|chairman|head)|signed",
                           f))
 

@@ -142,7 +142,9 @@ def times(text: str) -> list[Found]:
 
 
 def people(text: str) -> list[Found]:
-    return [f for f in _all(_PERSON, text) if not re.match(r"(Văn|Hà|Lâm)\s+(phòng|bản|Nội|Đồng)", f.text)]
+    # organisations that start like names: "Văn phòng", "Hà Nội", "Đoàn Thanh niên", "Mai Sơn" is a district
+    return [f for f in _all(_PERSON, text) if not re.match(r"(Văn|Hà|Lâm)\s+(phòng|bản|Nội|Đồng)", f.text)
+            and not re.match(r"\s*niên\b", text[f.end:]) and not re.match(r"Đoàn\s+(?:Thanh|Luật)|Hồ Chí Minh", f.text)]
 
 
 _HEAD_NOUNS = ("Chỉ số|Bộ chỉ số|Hệ thống|Chương trình|Nền tảng|Cổng|Trung tâm|Cơ sở dữ liệu|Đề án|Tiêu chuẩn|Kho|"

@@ -264,3 +264,8 @@ def test_task_table_row_gives_the_lead_and_the_deadline_columns(tables: Extracti
 def test_the_duties_of_a_decree_belong_to_the_body_it_is_about(tables: ExtractiveAnswerer) -> None:
     got = _ask(tables, "Theo Nghị định 25/2025, cơ quan nào làm thường trực công tác cải cách hành chính?", [DUTIES])
     assert "**Bộ Nội vụ**" in got.answer.split("\n")[0]
+
+
+def test_who_holds_a_post_asks_for_a_person_not_an_agency(tables: ExtractiveAnswerer) -> None:
+    got = _ask(tables, "Ai là Trưởng Ban Chỉ đạo chuyển đổi số tỉnh Đồng Nai?", [TASKS])
+    assert got.abstained

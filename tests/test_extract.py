@@ -43,3 +43,8 @@ def test_targets_of_other_forms(text: str, expected: list[str]) -> None:
 ])
 def test_national_and_renamed_agencies(text: str, expected: list[str]) -> None:
     assert [f.text for f in extract.agencies(text)] == expected
+
+
+def test_people_are_not_organisations_named_like_people() -> None:
+    assert extract.people("Đoàn Thanh niên Cộng sản Hồ Chí Minh tỉnh phối hợp") == []
+    assert [f.text for f in extract.people("Người ký Trần Tiến Dũng")] == ["Trần Tiến Dũng"]
