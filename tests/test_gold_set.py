@@ -38,6 +38,15 @@ def test_heldout_set_is_consistent_with_its_documents():
     assert problems == [], "\n".join(problems[:30])
 
 
+DEV = ROOT / "evals" / "dev" / "corpus_extra_dev.jsonl"
+
+
+@pytest.mark.skipif(not EXTRA.is_dir(), reason=f"the 2025 documents are not at {EXTRA}")
+def test_dev_set_is_consistent_with_its_documents():
+    problems = check_gold(DEV, EXTRA, min_questions=60, min_unanswerable=8)
+    assert problems == [], "\n".join(problems[:30])
+
+
 def test_gold_set_coverage():
     recs = _records()
     by_type: dict[str, int] = {}
