@@ -172,6 +172,8 @@ class ExtractiveAnswerer:
         #: doc_id -> the targets the commitments extractor read (by value offset in the canonical text):
         #: their year is the target year ("so với năm 2025" is a baseline, "Đến năm 2030, …" carries
         #: over the clauses below it) and their indicator says what the number measures.
+        #: doc_id -> the body a decree on one body's duties is about (None: not such a document)
+        self._subjects: dict[str, str | None] = {}
         self._targets = {doc_id: sorted(((int(r["value_start"]), r) for r in rows), key=lambda x: x[0])
                          for doc_id, rows in (targets or {}).items()}
 
@@ -238,10 +240,8 @@ class ExtractiveAnswerer:
             if ags and re.search(r"\b(?:do|giao cho|giao)\s+$", sentence[:ags[0].start]):
                 return ags[0].text, None
             # a decree on one body's "chức năng, nhiệm vụ, quyền hạn": its tasks are that body's
-            subject = self._subject_agency(doc.metadata)
-            if subject and re.search(r"nhiệm vụ|quyền hạn|chức năng", doc.metadata.get("section", ""), re.IGNORECASE) \
-                    and not ags:
-                return subject, None
+            if not ags and re.search(r"nhiệm vụ|quyền hạn|chức năng", doc.metadata.get("section", ""), re.IGNORECASE):
+                return self._subject_agency(doc.metadata), None
             return None, None
         if intent == "target":
             if asks_current_state(analysis) and not re.search(r"\bhiện\s+(?:nay|tại|có|đang)\b", sentence.lower()):
@@ -249,18 +249,15 @@ class ExtractiveAnswerer:
             found = [f for f in extract.targets(sentence) if _kind_ok(kind, f.text)]
             if not found:
                 return (None if asks_quantity(analysis) else ""), None
-            targets = targets or {}
+            rows = [(f, _target_at(targets or {}, f)) for f in found]
             if analysis.years:
                 # of "80% by 2025; 90% by 2030" in one passage, the value for the year asked
-                timely = [f for f in found if _row_years([_target_at(targets, f)]) and
-                          set(_row_years([_target_at(targets, f)])) & set(analysis.years)]
-                found = timely or found
+                rows = [(f, r) for f, r in rows if set(_row_years([r])) & set(analysis.years)] or rows
             measured = measured_noun(analysis)
             best: list[tuple[float, str]] = []
-            for f in found:
+            for f, row in rows:
                 clause = _clause(sentence, f.start, f.end)
                 cov = self._coverage(terms, clause, context, ctx_weight=0.35)
-                row = _target_at(targets, f)
                 if measured and not _measures(measured, (row or {}).get("indicator") or clause):
                     cov *= 0.7  # "bao nhiêu phần trăm hồ sơ …": this number measures something else
                 best.append((cov, f.text))
@@ -294,7 +291,13 @@ class ExtractiveAnswerer:
 
     def _subject_agency(self, meta: dict[str, Any]) -> str | None:
         """The body a document defines the duties of ("… chức năng, nhiệm vụ, quyền hạn … của Bộ Nội vụ"),
-        spelled as in the document's text (titles may come lower-cased from the catalogue)."""
+        spelled as in the document's text (titles may come lower-cased from the catalogue); once per document."""
+        doc_id = meta.get("doc_id", "")
+        if doc_id not in self._subjects:
+            self._subjects[doc_id] = self._find_subject_agency(meta)
+        return self._subjects[doc_id]
+
+    def _find_subject_agency(self, meta: dict[str, Any]) -> str | None:
         m = re.search(r"chức năng,?\s+nhiệm vụ.*?\bcủa\s+(.+)$", meta.get("title", ""), re.IGNORECASE)
         found = extract.agencies(m.group(1)[:1].upper() + m.group(1)[1:]) if m else []
         if not found:
@@ -805,9 +808,12 @@ _NOT_MEASURED = re.compile(r"^(?:phan tram|%|duoc|la|dat|cua|o|tai|trong|den|pha
 
 def measured_noun(analysis: QueryAnalysis) -> str | None:
     """The head (two folded syllables, or one abbreviation) of what a "how much" question measures."""
-    if analysis.english:
-        return None
-    m = _MEASURED.search(analysis.focus_folded)
+    return None if analysis.english else _measured_head(analysis.focus_folded)
+
+
+@lru_cache(maxsize=256)  # asked once per candidate sentence of the same question
+def _measured_head(focus_folded: str) -> str | None:
+    m = _MEASURED.search(focus_folded)
     if not m or _NOT_MEASURED.match(m.group(1)):
         return None
     words = m.group(1).split()
