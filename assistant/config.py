@@ -23,6 +23,9 @@ class Settings:
     model_dir: Path = field(default_factory=_default_model_dir)
     #: Name or path of a sentence-transformers model; empty means the bundled EmbeddingGemma-300m.
     embedding_model: str = ""
+    #: Precision of the embedding model: auto (bf16 only on CPUs with native bf16, else float32),
+    #: float32 or bfloat16. See assistant/precision.py.
+    embedding_dtype: str = "auto"
     collection: str = "cchc"
     #: URL of a Chroma server (``chroma run``), e.g. http://10.0.0.5:8000; empty = the local ``store`` folder.
     chroma_url: str = ""

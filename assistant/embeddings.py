@@ -24,22 +24,35 @@ _LOCK = threading.Lock()
 _MODELS: dict[str, Any] = {}
 
 
-def load_model(name_or_path: str, threads: int = 2) -> Any:
-    """Load (once) a sentence-transformers model from a local path or an installed package name."""
+def load_model(name_or_path: str, threads: int = 2, dtype: str | None = None) -> Any:
+    """Load (once) a sentence-transformers model from a local path or an installed package name.
+
+    ``dtype`` is ``auto`` (the default, from ``ASSISTANT_EMBEDDING_DTYPE``), ``float32`` or ``bfloat16``;
+    see :mod:`assistant.precision`. A bf16 and a float32 index are interchangeable (cosine >= 0.99).
+    """
+    from assistant.config import get_settings
+    from assistant.precision import choose_dtype
+
+    requested = dtype or get_settings().embedding_dtype
     with _LOCK:
-        if name_or_path in _MODELS:
-            return _MODELS[name_or_path]
         import torch
         from sentence_transformers import SentenceTransformer
 
-        torch.set_num_threads(max(1, threads))
-        started = time.perf_counter()
         path = Path(name_or_path)
         if not path.exists() and "/" not in name_or_path:
             path = _packaged_model(name_or_path) or path
+        is_gemma = (path / "config.json").is_file() and "gemma" in (path / "config.json").read_text().lower()
+        chosen, why = choose_dtype(requested, default_bf16=is_gemma)
+        key = f"{name_or_path}@{chosen}"
+        if key in _MODELS:
+            return _MODELS[key]
+        torch.set_num_threads(max(1, threads))
+        started = time.perf_counter()
         kwargs: dict[str, Any] = {}
-        if (path / "config.json").is_file() and "gemma" in (path / "config.json").read_text().lower():
+        if chosen == "bfloat16":
             kwargs["model_kwargs"] = {"torch_dtype": torch.bfloat16}
+        elif is_gemma:
+            kwargs["model_kwargs"] = {"torch_dtype": torch.float32}
         try:
             model = SentenceTransformer(str(path), device="cpu", local_files_only=True, **kwargs)
         except OSError as exc:
@@ -49,8 +62,9 @@ def load_model(name_or_path: str, threads: int = 2) -> Any:
                 "to a local sentence-transformers folder."
             ) from exc
         model.max_seq_length = min(model.max_seq_length or 512, 512)
-        log.info("loaded embedding model %s in %.1fs", path.name, time.perf_counter() - started)
-        _MODELS[name_or_path] = model
+        log.info("loaded embedding model %s as %s (%s) in %.1fs", path.name, chosen, why,
+                 time.perf_counter() - started)
+        _MODELS[key] = model
         return model
 
 

@@ -28,6 +28,7 @@ ALLOWED_TYPES = frozenset(
         "target",
         "deadline",
         "list",
+        "count",
         "comparison",
         "definition",
         "yes_no",

@@ -47,6 +47,34 @@ def test_dev_set_is_consistent_with_its_documents():
     assert problems == [], "\n".join(problems[:30])
 
 
+CORPUS_DEV = ROOT.parent / "shared" / "corpus-dev"
+SPLITS = {name: ROOT / "evals" / "corpus_dev" / f"{name}.jsonl" for name in ("tune", "check")}
+
+
+def _documents_of(record: dict) -> set[str]:
+    docs = record.get("source_docs") or [record.get("source_doc") or record.get("about_doc")]
+    return {d for d in docs if d}
+
+
+@pytest.mark.skipif(not CORPUS_DEV.is_dir(), reason=f"the development corpus is not at {CORPUS_DEV}")
+@pytest.mark.parametrize("split", sorted(SPLITS))
+def test_corpus_dev_split_is_consistent_with_its_documents(split):
+    problems = check_gold(SPLITS[split], CORPUS_DEV, min_questions=200, min_unanswerable=25)
+    assert problems == [], "\n".join(problems[:30])
+
+
+def test_corpus_dev_splits_are_disjoint_by_document():
+    """Tuning on one half must never see a document of the other: each question names its documents
+    (``about_doc`` for the unanswerable ones), and no document is in both halves."""
+    docs = {}
+    for name, path in SPLITS.items():
+        records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        assert all(_documents_of(r) for r in records), f"{name}: a question names no document"
+        docs[name] = set().union(*(_documents_of(r) for r in records))
+    assert not docs["tune"] & docs["check"]
+    assert len(docs["tune"]) == len(docs["check"]) == 20
+
+
 def test_gold_set_coverage():
     recs = _records()
     by_type: dict[str, int] = {}
