@@ -35,8 +35,8 @@ $(LLM_STAMP): $(STAMP)
 	CMAKE_ARGS="$${CMAKE_ARGS:--DLLAVA_BUILD=OFF}" $(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,llm-local,llm-test]'
 	touch $(LLM_STAMP)
 
-$(ASSETS): $(STAMP) assistant/assets.py
-	$(BIN)/python -m assistant.assets
+$(ASSETS): $(STAMP) assistant/core/assets.py
+	$(BIN)/python -m assistant.core.assets
 	touch $(ASSETS)
 
 index: setup

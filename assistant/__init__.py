@@ -18,7 +18,7 @@ for _key, _value in {
 }.items():
     os.environ.setdefault(_key, _value)
 
-# tiktoken reads its BPE files from here (seeded from PyPI by ``assistant.assets``).
+# tiktoken reads its BPE files from here (seeded from PyPI by ``assistant.core.assets``).
 os.environ.setdefault(
     "TIKTOKEN_CACHE_DIR",
     os.environ.get("ASSISTANT_TIKTOKEN_CACHE")

@@ -16,13 +16,13 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from assistant.config import get_settings
+from assistant.core.settings import get_settings
 
 
 def answer_record(pipeline: Any, record: dict[str, Any], llm: bool | None = None) -> dict[str, Any]:
     """One JSONL record in, one answer object out (the code path shared with the eval runner).
     ``llm``: ask the configured LLM (True), never (False), or as configured (None)."""
-    from assistant.pipeline import QuestionError
+    from assistant.qa.pipeline import QuestionError
 
     started = time.perf_counter()
     question = str(record.get("question", ""))
@@ -84,9 +84,9 @@ def _print_human(result: dict[str, Any]) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from assistant.llm import llm_configured
-    from assistant.pipeline import QuestionError, get_pipeline
-    from assistant.store import StoreError
+    from assistant.index.store import StoreError
+    from assistant.qa.llm.backend import llm_configured
+    from assistant.qa.pipeline import QuestionError, get_pipeline
 
     settings = get_settings(store=args.store, chroma_url=args.chroma_url)
     if args.llm and not llm_configured(settings):  # said before the models load
@@ -124,8 +124,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from assistant.ingest import open_store
-    from assistant.store import StoreError
+    from assistant.index.build import open_store
+    from assistant.index.store import StoreError
 
     try:
         store = open_store(get_settings(store=args.store, chroma_url=args.chroma_url), create=False)
@@ -140,10 +140,10 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 def cmd_commitments(args: argparse.Namespace) -> int:
     """Targets and responsibilities extracted at ingest, filtered, as a table, CSV or JSON."""
-    from assistant import commitment_views as views
-    from assistant.commitment_store import commitments_of
-    from assistant.ingest import open_store
-    from assistant.store import StoreError
+    from assistant.index import commitment_views as views
+    from assistant.index.build import open_store
+    from assistant.index.commitments_db import commitments_of
+    from assistant.index.store import StoreError
 
     settings = get_settings(store=args.store, chroma_url=args.chroma_url)
     try:
@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     com.set_defaults(func=cmd_commitments)
 
     def cmd_feedback_export(args: argparse.Namespace) -> int:
-        from assistant.feedback import export_csv
+        from assistant.web.feedback import export_csv
 
         count = export_csv(args.out or "-")
         if args.out:

@@ -58,8 +58,8 @@ def cold_child(store: str | None, questions: Path) -> None:
     """Runs in the subprocess: build the pipeline, answer the first question, print JSON."""
     t0 = time.perf_counter()
     from assistant.cli import answer_record
-    from assistant.config import get_settings
-    from assistant.pipeline import get_pipeline
+    from assistant.core.settings import get_settings
+    from assistant.qa.pipeline import get_pipeline
 
     t_import = time.perf_counter()
     pipeline = get_pipeline(get_settings(store=store))
@@ -94,8 +94,8 @@ def run_cold(store: str | None, questions: Path) -> dict:
 
 def run_warm(store: str | None, questions: Path) -> dict:
     from assistant.cli import answer_record, answer_records
-    from assistant.config import get_settings
-    from assistant.pipeline import get_pipeline
+    from assistant.core.settings import get_settings
+    from assistant.qa.pipeline import get_pipeline
 
     records = read_questions(questions)
     pipeline = get_pipeline(get_settings(store=store))

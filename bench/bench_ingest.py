@@ -45,9 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
 
     started = time.perf_counter()
-    from assistant.config import get_settings
-    from assistant.embeddings import load_model, resolve_model_name
-    from assistant.ingest import ingest
+    from assistant.core.settings import get_settings
+    from assistant.index.build import ingest
+    from assistant.index.embeddings import load_model, resolve_model_name
 
     import_s = time.perf_counter() - started
     with tempfile.TemporaryDirectory(prefix="cchc-bench-ingest-", ignore_cleanup_errors=True) as tmp:

@@ -159,10 +159,10 @@ class KindScore:
 
 
 def _predictions(data_dir: Path, docs: Iterable[str]) -> dict[str, tuple[list[Any], list[Any]]]:
-    from assistant.commitments import extract_responsibilities, extract_targets
-    from assistant.loaders import load_text
-    from assistant.metadata import load_catalog, resolve_metadata
-    from assistant.parsing import parse_document
+    from assistant.ingest.commitments import extract_responsibilities, extract_targets
+    from assistant.ingest.loaders import load_text
+    from assistant.ingest.metadata import load_catalog, resolve_metadata
+    from assistant.ingest.parsing import parse_document
 
     catalog = load_catalog(data_dir)
     out = {}

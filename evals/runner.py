@@ -363,10 +363,10 @@ class Baseline:
         from langchain_chroma import Chroma
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-        from assistant.embeddings import SentenceEmbeddings
-        from assistant.ingest import discover
-        from assistant.loaders import load_text
-        from assistant.metadata import doc_id_for, load_catalog
+        from assistant.index.build import discover
+        from assistant.index.embeddings import SentenceEmbeddings
+        from assistant.ingest.loaders import load_text
+        from assistant.ingest.metadata import doc_id_for, load_catalog
 
         started = time.perf_counter()
         self.k = k
@@ -485,9 +485,9 @@ def run_eval(
     """Answer ``questions`` with the assistant (and the baseline), score, write the reports.
     ``llm``: also answer through the configured LLM (verified, with fallback) as the system "llm"."""
     from assistant.cli import answer_records
-    from assistant.config import get_settings
-    from assistant.embeddings import resolve_model_name
-    from assistant.pipeline import get_pipeline
+    from assistant.core.settings import get_settings
+    from assistant.index.embeddings import resolve_model_name
+    from assistant.qa.pipeline import get_pipeline
 
     say = log or (lambda msg: print(msg, file=sys.stderr))
     settings = settings or get_settings()
@@ -749,14 +749,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     import logging
 
-    from assistant.config import get_settings
+    from assistant.core.settings import get_settings
 
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if not args.questions.is_file():
         print(f"error: no such questions file: {args.questions}", file=sys.stderr)
         return 2
-    from assistant.store import StoreError
+    from assistant.index.store import StoreError
 
     try:
         result = run_eval(questions=args.questions, settings=get_settings(store=args.store),

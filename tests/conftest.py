@@ -67,8 +67,8 @@ def _no_network() -> object:
 def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store built from the real corpus in data/ with the default embedding model (slow, once per
     session). Returns the store folder; open it with ``get_settings(store=corpus_store)``."""
-    from assistant.config import get_settings
-    from assistant.ingest import ingest
+    from assistant.core.settings import get_settings
+    from assistant.index.build import ingest
 
     store = tmp_path_factory.mktemp("corpus_store")
     report = ingest([ROOT / "data"], get_settings(store=store), progress=False)

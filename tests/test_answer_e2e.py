@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import get_settings
+from assistant.core.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def pipeline(corpus_store: Path):
-    from assistant.pipeline import Pipeline
+    from assistant.qa.pipeline import Pipeline
 
     return Pipeline(get_settings(store=corpus_store))
 
@@ -81,7 +81,7 @@ def test_follow_up_is_rewritten(pipeline) -> None:
 
 
 def test_filters_and_errors(pipeline) -> None:
-    from assistant.pipeline import QuestionError
+    from assistant.qa.pipeline import QuestionError
 
     result = pipeline.ask("ai chủ trì cải cách tài chính công?", province="quang ngai")
     assert {c["doc_id"] for c in result.contexts} == {"quang-ngai-534-qd-ubnd-2022"}

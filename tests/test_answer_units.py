@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from langchain_core.documents import Document
 
-from assistant.answer import ABSTAIN_PREFIX, ExtractiveAnswerer, build_idf
-from assistant.query import analyse
+from assistant.qa.analyse import analyse
+from assistant.qa.answer import ABSTAIN_PREFIX, ExtractiveAnswerer, build_idf
 
 
 def _doc(doc_id: str, province: str, so_hieu: str, section: str, text: str, start: int = 0) -> Document:
@@ -164,8 +164,8 @@ PLAN = ("I. MỤC TIÊU\n"
 
 def _plan_answerer() -> tuple[ExtractiveAnswerer, Document]:
     """The plan as one section, with the targets the commitments extractor reads from it."""
-    from assistant.commitments import extract_targets
-    from assistant.parsing import parse_document
+    from assistant.ingest.commitments import extract_targets
+    from assistant.ingest.parsing import parse_document
 
     parsed = parse_document(PLAN)
     meta = {"doc_id": "tq", "province": "Tuyên Quang", "year": 2021, "period": "2021-2030"}
@@ -199,7 +199,7 @@ def test_the_thing_measured_picks_among_targets_of_the_same_topic() -> None:
 
 
 def test_measured_noun() -> None:
-    from assistant.answer import measured_noun
+    from assistant.qa.answer import measured_noun
 
     assert measured_noun(analyse("bao nhiêu phần trăm hồ sơ phải được xử lý trực tuyến?")) == "ho so"
     assert measured_noun(analyse("tỷ lệ người dân hài lòng là bao nhiêu?")) == "nguoi dan"

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from gradio_client import Client
 
-from assistant import app as webapp
-from assistant.answer import Answer, Citation
-from assistant.config import get_settings
-from assistant.feedback import FeedbackStore
+from assistant.core.settings import get_settings
+from assistant.qa.answer import Answer, Citation
+from assistant.web import app as webapp
+from assistant.web.feedback import FeedbackStore
 
 LANG_SON_Q = "Ai chủ trì cải cách tài chính công ở Lạng Sơn?"
 
@@ -49,7 +49,7 @@ def start(pipeline: Any, feedback_db: Path, auth: list[tuple[str, str]] | None =
 
 @pytest.fixture(scope="module")
 def served(corpus_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    from assistant.pipeline import get_pipeline
+    from assistant.qa.pipeline import get_pipeline
 
     pipeline = get_pipeline(get_settings(store=corpus_store))
     s = start(pipeline, tmp_path_factory.mktemp("feedback") / "feedback.sqlite3")
@@ -169,7 +169,7 @@ def test_an_internal_error_is_logged_not_shown(client, served, monkeypatch, capl
         raise RuntimeError("secret detail from /srv/internal/path")
 
     monkeypatch.setattr(service, "pipeline", SimpleNamespace(ask=boom))
-    with caplog.at_level(logging.ERROR, logger="assistant.app"):
+    with caplog.at_level(logging.ERROR, logger="assistant.web.app"):
         out = client.predict(LANG_SON_Q, api_name="/ask")
     assert out["status"] == "error" and "lỗi nội bộ" in out["message"]
     assert "secret" not in str(out) and "Traceback" not in str(out)
@@ -239,10 +239,10 @@ def test_is_loopback(host, loopback):
 @pytest.fixture
 def fake_serving(monkeypatch, tmp_path):
     """main() with a stand-in pipeline and a serve() that records its arguments instead of serving."""
-    import assistant.pipeline
+    import assistant.qa.pipeline
 
     calls: dict[str, Any] = {}
-    monkeypatch.setattr(assistant.pipeline, "get_pipeline", lambda settings=None: TinyPipeline(tmp_path / "f.db"))
+    monkeypatch.setattr(assistant.qa.pipeline, "get_pipeline", lambda settings=None: TinyPipeline(tmp_path / "f.db"))
     monkeypatch.setattr(webapp, "serve", lambda demo, **kw: calls.update(kw, demo=demo))
     monkeypatch.delenv("ASSISTANT_AUTH", raising=False)
     monkeypatch.delenv("ASSISTANT_HOST", raising=False)
@@ -251,7 +251,7 @@ def fake_serving(monkeypatch, tmp_path):
 
 
 def test_main_serves_loopback_7860_by_default_and_logs_load_time(fake_serving, caplog):
-    with caplog.at_level(logging.INFO, logger="assistant.app"):
+    with caplog.at_level(logging.INFO, logger="assistant.web.app"):
         assert webapp.main([]) == 0
     assert fake_serving["host"] == "127.0.0.1" and fake_serving["port"] == 7860 and fake_serving["auth"] is None
     assert any("pipeline loaded in" in r.getMessage() for r in caplog.records)
@@ -328,7 +328,7 @@ def test_chat_turn_shows_an_internal_error_without_the_trace(tiny_service, caplo
         raise RuntimeError("secret detail from /srv/internal/path")
 
     tiny_service.pipeline = SimpleNamespace(ask=boom)
-    with caplog.at_level(logging.ERROR, logger="assistant.app"):
+    with caplog.at_level(logging.ERROR, logger="assistant.web.app"):
         *_, (chat, _, past, answered, _) = webapp.chat_turn(tiny_service, "Ai chủ trì?", [], [], {}, "", "",
                                                              stream_delay=0)
     shown = chat[-1]["content"]

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from assistant import app as webapp
-from assistant.config import get_settings
-from assistant.feedback import FeedbackStore
+from assistant.core.settings import get_settings
+from assistant.web import app as webapp
+from assistant.web.feedback import FeedbackStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -48,7 +48,7 @@ def _chromium_or_skip() -> str:
 
 @pytest.fixture(scope="module")
 def server(corpus_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from assistant.pipeline import get_pipeline
+    from assistant.qa.pipeline import get_pipeline
 
     from .test_app_api import free_port
 

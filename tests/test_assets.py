@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import assets
-from assistant.assets import (
+from assistant.core import assets
+from assistant.core.assets import (
     MODEL_FOLDER,
     MODEL_SHA256,
     TIKTOKEN_FILES,
@@ -142,7 +142,7 @@ def seeded_cache() -> Path:
     cache = Path(os.environ.get("TIKTOKEN_CACHE_DIR", PROJECT_CACHE))
     missing = [k for k in TIKTOKEN_FILES if not (cache / k).is_file()]
     if missing:
-        pytest.skip(f"the tiktoken cache {cache} is not seeded (missing {missing}); run `python -m assistant.assets`")
+        pytest.skip(f"the tiktoken cache {cache} is not seeded (missing {missing}); run `python -m assistant.core.assets`")
     return cache
 
 

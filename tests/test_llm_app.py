@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from assistant import app as webapp
-from assistant.feedback import FeedbackStore
-from assistant.generation import NOTE_DOWN, NOTE_TAIL
+from assistant.qa.llm.generate import NOTE_DOWN, NOTE_TAIL
+from assistant.web import app as webapp
+from assistant.web.feedback import FeedbackStore
 from tests.test_app_api import TinyPipeline
 
 

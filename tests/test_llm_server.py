@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import get_settings
-from assistant.generation import NOTE_DOWN, LLMAnswerer, statement
-from assistant.llm import (
+from assistant.core.settings import get_settings
+from assistant.qa.llm.backend import (
     ChatBackend,
     LLMUnavailable,
     LocalLlamaServer,
@@ -25,7 +24,8 @@ from assistant.llm import (
     free_port,
     llama_server_available,
 )
-from assistant.verify import Source, verify
+from assistant.qa.llm.generate import NOTE_DOWN, LLMAnswerer, statement
+from assistant.qa.llm.verify import Source, verify
 from tests.test_llm_units import _draft
 
 
@@ -140,7 +140,7 @@ def test_cli_json_with_llm_on_the_real_corpus(llama_server: LocalLlamaServer, co
     """``ask --json --llm`` through the whole pipeline: the JSON says which backend answered and the
     verifier's verdict; an abstention is never turned into an answer."""
     from assistant.cli import answer_record
-    from assistant.pipeline import Pipeline
+    from assistant.qa.pipeline import Pipeline
 
     settings = get_settings(store=corpus_store, llm_url=llama_server.url, llm_model=llama_server.alias,
                             llm_context_tokens=900, llm_max_tokens=64, llm_retries=0)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from langchain_core.documents import Document
 
-from assistant.answer import Answer, Citation
-from assistant.config import get_settings
-from assistant.generation import NOTE_DOWN, NOTE_REJECTED, LLMAnswerer, statement
-from assistant.llm import LLMUnavailable
-from assistant.prompting import (
+from assistant.core.settings import get_settings
+from assistant.qa.answer import Answer, Citation
+from assistant.qa.llm.backend import LLMUnavailable
+from assistant.qa.llm.generate import NOTE_DOWN, NOTE_REJECTED, LLMAnswerer, statement
+from assistant.qa.llm.prompts import (
     PromptError,
     SourceSpan,
     count_tokens,
@@ -18,7 +18,7 @@ from assistant.prompting import (
     pack_sources,
     truncate_tokens,
 )
-from assistant.verify import Source, citation_refs, claims, split_answer, verify
+from assistant.qa.llm.verify import Source, citation_refs, claims, split_answer, verify
 
 SOURCES = [
     Source(1, "Kế hoạch cải cách hành chính (249/KH-UBND), Lạng Sơn — I › 2. Mục tiêu cụ thể",
@@ -306,7 +306,7 @@ def test_uncited_paragraphs_are_removed_but_a_list_intro_is_kept() -> None:
 
 
 def test_follow_up_rewrites_by_the_llm_are_accepted_only_when_safe() -> None:
-    from assistant.generation import accept_rewrite, needs_context
+    from assistant.qa.llm.generate import accept_rewrite, needs_context
 
     history = ["Ai chủ trì cải cách tài chính công ở Lạng Sơn?"]
     assert needs_context("Ai phối hợp việc đó?", history)

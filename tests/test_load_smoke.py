@@ -54,12 +54,12 @@ def test_percentiles_and_memory_trend():
 
 
 def test_the_app_trims_freed_memory_every_few_hundred_answers(tmp_path: Path, monkeypatch):
-    import assistant.memory
-    from assistant import app as webapp
-    from assistant.feedback import FeedbackStore
+    import assistant.web.memory
+    from assistant.web import app as webapp
+    from assistant.web.feedback import FeedbackStore
 
     calls = []
-    monkeypatch.setattr(assistant.memory, "trim", lambda: calls.append(1) or True)
+    monkeypatch.setattr(assistant.web.memory, "trim", lambda: calls.append(1) or True)
     monkeypatch.setattr(webapp, "TRIM_EVERY", 5)
     service = webapp.ChatService(TinyPipeline(tmp_path / "f.sqlite3"), FeedbackStore(tmp_path / "f.sqlite3"))
     for _ in range(12):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.loaders import MAX_BYTES, SUPPORTED, LoadError, load_text
+from assistant.ingest.loaders import MAX_BYTES, SUPPORTED, LoadError, load_text
 
 ROOT = Path(__file__).resolve().parents[1]
 VIETNAMESE = (ROOT / "data" / "lai-chau-2943-kh-ubnd-2021.txt").read_text(encoding="utf-8")
@@ -318,7 +318,7 @@ def test_vni_inside_a_docx_is_refused(tmp_path: Path):
 
 
 def test_unicode_vietnamese_and_other_languages_are_not_taken_for_vni(tmp_path: Path):
-    from assistant.loaders import looks_like_vni
+    from assistant.ingest.loaders import looks_like_vni
 
     assert not looks_like_vni(VIETNAMESE)
     assert not looks_like_vni(unicodedata.normalize("NFD", VIETNAMESE))  # decomposed marks are Unicode too

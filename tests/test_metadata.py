@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.metadata import DocMeta, doc_id_for, extract_metadata, load_catalog, resolve_metadata
+from assistant.ingest.metadata import DocMeta, doc_id_for, extract_metadata, load_catalog, resolve_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.parsing import (
+from assistant.ingest.parsing import (
     ParsedDocument,
     Section,
     clean_lines,

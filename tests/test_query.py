@@ -7,8 +7,23 @@ import unicodedata
 
 import pytest
 
-from assistant.gazetteer import ABBREVIATIONS, PROVINCES, canonical_province, canonical_terms, find_provinces
-from assistant.query import (
+from assistant.lexicon.gazetteer import (
+    ABBREVIATIONS,
+    PROVINCES,
+    canonical_province,
+    canonical_terms,
+    find_provinces,
+)
+from assistant.lexicon.text import (
+    fold,
+    has_diacritics,
+    nfc,
+    split_sentences,
+    squash,
+    strip_diacritics,
+    syllables,
+)
+from assistant.qa.analyse import (
     analyse,
     contextualise,
     detect_intent,
@@ -18,7 +33,6 @@ from assistant.query import (
     is_english,
     translate_terms,
 )
-from assistant.vntext import fold, has_diacritics, nfc, split_sentences, squash, strip_diacritics, syllables
 
 # ---------------------------------------------------------------------------------------------
 # Provinces

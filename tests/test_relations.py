@@ -1,13 +1,13 @@
-"""Question parts and relation extractors (assistant/relations.py), and how the answerer uses them."""
+"""Question parts and relation extractors (assistant/lexicon/relations.py), and how the answerer uses them."""
 
 from __future__ import annotations
 
 import pytest
 from langchain_core.documents import Document
 
-from assistant import relations
-from assistant.answer import ABSTAIN_PREFIX, ExtractiveAnswerer, build_idf
-from assistant.query import analyse
+from assistant.lexicon import relations
+from assistant.qa.analyse import analyse
+from assistant.qa.answer import ABSTAIN_PREFIX, ExtractiveAnswerer, build_idf
 
 
 def _doc(doc_id: str, section: str, text: str, so_hieu: str = "534/QĐ-UBND", province: str = "Quảng Ngãi",
@@ -162,7 +162,7 @@ def test_target_statement_names_what_the_number_measures(answerer: ExtractiveAns
 # -- lists --------------------------------------------------------------------------------------
 
 def test_inline_items_after_a_colon() -> None:
-    from assistant.answer import _inline_items
+    from assistant.qa.answer import _inline_items
 
     line = "Cải cách hành chính thực hiện trên cơ sở 6 nội dung, đó là: (1) Cải cách thể chế; (2) Cải cách TTHC; " \
            "(3) Cải cách tài chính công."
@@ -190,7 +190,7 @@ def test_outline_sections_without_titles_are_not_list_items() -> None:
     chunk = _doc("qd", "PHỤ LỤC › II. Phát triển dữ liệu số", "II | Phát triển dữ liệu số")
     outline = {"qd": ["PHỤ LỤC › II. Phát triển dữ liệu số › 1.", "PHỤ LỤC › II. Phát triển dữ liệu số › 2."]}
     answerer = ExtractiveAnswerer(build_idf([chunk.page_content]), threshold=0.2, outline=outline)
-    from assistant.answer import _Evidence
+    from assistant.qa.answer import _Evidence
 
     e = _Evidence(chunk, "II. Phát triển dữ liệu số", 0, "II. Phát triển dữ liệu số", 1.0, 1.0, "")
     assert answerer._items_under(e)[1] == []

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings, get_settings
-from assistant.generations import POINTER, IngestBusy, is_generation, read_pointer, remove_stale
-from assistant.ingest import EXIT_BUSY, ingest
-from assistant.ingest import main as ingest_main
-from assistant.store import REGISTRY, Store, StoreError
+from assistant.core.settings import Settings, get_settings
+from assistant.index.build import EXIT_BUSY, ingest
+from assistant.index.build import main as ingest_main
+from assistant.index.generations import POINTER, IngestBusy, is_generation, read_pointer, remove_stale
+from assistant.index.store import REGISTRY, Store, StoreError
 from tests.corpus import BINH_THUAN, DATA, LAI_CHAU, ROOT, SMALL_MODEL, TUYEN_QUANG, needs_small_model
 
 pytestmark = needs_small_model
@@ -153,7 +153,7 @@ def test_ingest_killed_at_any_point_leaves_the_previous_index_answering(docs: Pa
 
 def test_second_ingest_is_refused_and_answers_continue_during_an_ingest(docs: Path, settings: Settings,
                                                                        capsys: pytest.CaptureFixture[str]):
-    from assistant.pipeline import Pipeline
+    from assistant.qa.pipeline import Pipeline
 
     ingest([docs], settings, progress=False)
     pipeline = Pipeline(settings)
@@ -189,13 +189,13 @@ def test_second_ingest_is_refused_and_answers_continue_during_an_ingest(docs: Pa
 
 
 def test_the_app_switches_to_a_newly_published_index_without_a_restart(docs: Path, settings: Settings):
-    import assistant.pipeline
-    from assistant.app import ChatService
-    from assistant.feedback import FeedbackStore
-    from assistant.reload import IndexWatcher
+    import assistant.qa.pipeline
+    from assistant.web.app import ChatService
+    from assistant.web.feedback import FeedbackStore
+    from assistant.web.reload import IndexWatcher
 
     ingest([docs], settings, progress=False)
-    first = assistant.pipeline.get_pipeline(settings)
+    first = assistant.qa.pipeline.get_pipeline(settings)
     service = ChatService(first, FeedbackStore(settings.store.parent / "feedback.sqlite3"))
     watcher = IndexWatcher(service, settings, interval=3600, release_after=0)
     assert watcher.check_once() is False  # nothing new
@@ -204,7 +204,7 @@ def test_the_app_switches_to_a_newly_published_index_without_a_restart(docs: Pat
     ingest([docs], settings, progress=False)
     assert old in generations(settings)  # still read by the service
     assert watcher.check_once() is True
-    assert assistant.pipeline.get_pipeline(settings) is service.pipeline is not first  # the old one can be freed
+    assert assistant.qa.pipeline.get_pipeline(settings) is service.pipeline is not first  # the old one can be freed
     assert TUYEN_QUANG in service.documents and service.pipeline.store.generation == read_pointer(settings.store)
     assert "Tuyên Quang" in service.provinces
     assert service.ask("Tuyên Quang đặt mục tiêu gì về cải cách hành chính?")["status"] in {"answered", "abstained"}
@@ -279,7 +279,7 @@ def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_damaged_store_gives_a_rebuild_message(built_store: Path, docs: Path, settings: Settings, how: str,
                                                capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
     from assistant.cli import main as cli_main
-    from assistant.pipeline import Pipeline
+    from assistant.qa.pipeline import Pipeline
 
     shutil.copytree(built_store, settings.store)
     damage(settings, how)
@@ -301,8 +301,8 @@ def test_damaged_store_gives_a_rebuild_message(built_store: Path, docs: Path, se
 
 def test_missing_store_messages(tmp_path: Path, settings: Settings, capsys: pytest.CaptureFixture[str],
                                 monkeypatch: pytest.MonkeyPatch):
-    from assistant import app as webapp
     from assistant.cli import main as cli_main
+    from assistant.web import app as webapp
 
     monkeypatch.setenv("ASSISTANT_STORE", str(tmp_path / "khong-co"))
     monkeypatch.delenv("ASSISTANT_AUTH", raising=False)

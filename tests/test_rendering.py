@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from assistant import rendering as r
+from assistant.web import rendering as r
 
 ANSWER = (
     "Lạng Sơn (Kế hoạch 249/KH-UBND): **Sở Tài chính** chủ trì [1].\n\n"

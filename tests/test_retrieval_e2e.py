@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.config import get_settings
-from assistant.embeddings import SentenceEmbeddings
-from assistant.ingest import open_store
-from assistant.query import analyse
-from assistant.retrieval import HybridIndex, HybridRetriever
+from assistant.core.settings import get_settings
+from assistant.index.build import open_store
+from assistant.index.embeddings import SentenceEmbeddings
+from assistant.qa.analyse import analyse
+from assistant.qa.retrieve import HybridIndex, HybridRetriever
 
 pytestmark = pytest.mark.slow
 

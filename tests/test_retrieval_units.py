@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import extract
-from assistant.retrieval import DiacriticRestorer, lexical_tokens, query_tokens, rrf
+from assistant.lexicon import facts as extract
+from assistant.qa.retrieve import DiacriticRestorer, lexical_tokens, query_tokens, rrf
 
 # ---------------------------------------------------------------------------------------------
 # Reciprocal rank fusion

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
-from assistant import app as webapp
+from assistant.web import app as webapp
 from tests.test_app_api import TinyPipeline, start
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +57,7 @@ def test_login_is_required_off_loopback(served, monkeypatch, capsys):
 
 
 def test_logs_never_contain_the_password(tmp_path, monkeypatch, caplog, capsys):
-    import assistant.pipeline
+    import assistant.qa.pipeline
 
     users = tmp_path / "users.txt"
     users.write_text(f"canbo:{SECRET}\n", encoding="utf-8")
@@ -70,7 +70,7 @@ def test_logs_never_contain_the_password(tmp_path, monkeypatch, caplog, capsys):
             assert Client(s.url, auth=("canbo", SECRET), verbose=False).predict("Ai?", api_name="/ask")
         finally:
             s.demo.close()
-        monkeypatch.setattr(assistant.pipeline, "get_pipeline", lambda settings=None: TinyPipeline(tmp_path / "f.db"))
+        monkeypatch.setattr(assistant.qa.pipeline, "get_pipeline", lambda settings=None: TinyPipeline(tmp_path / "f.db"))
         served: dict = {}
         monkeypatch.setattr(webapp, "serve", lambda demo, **kw: served.update(kw))
         for spec in (f"canbo:{SECRET}", str(users)):

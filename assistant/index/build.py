@@ -1,0 +1,325 @@
+"""Ingest documents into the store: read, parse, chunk, embed, upsert; incremental by content hash."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from assistant.core.settings import Settings, get_settings
+from assistant.index.commitments_db import commitments_of
+from assistant.index.generations import LEGACY_DB, IngestBusy, ingest_lock, read_pointer, remove_stale
+from assistant.index.store import Store, indexed_text, iter_batches
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.commitments import EXTRACTOR_VERSION, commitment_rows
+from assistant.ingest.loaders import SUPPORTED, LoadError, load_text
+from assistant.ingest.metadata import load_catalog, resolve_metadata
+from assistant.ingest.parsing import PARSER_VERSION, parse_document
+
+log = logging.getLogger(__name__)
+
+#: Exit status when another ingest holds the lock (EX_TEMPFAIL: try again later).
+EXIT_BUSY = 75
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    chunks: dict[str, int] = field(default_factory=dict)
+    commitments: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        total = sum(self.chunks.values())
+        lines = [
+            f"documents: {len(self.added)} added, {len(self.updated)} updated, {len(self.skipped)} unchanged, "
+            f"{len(self.removed)} removed, {len(self.failed)} failed",
+            f"chunks written: {total} in {self.seconds:.1f}s"
+            + (f" ({total / self.seconds:.1f} chunks/s)" if total and self.seconds else ""),
+        ]
+        lines += [f"  {doc}: {n} chunks" for doc, n in self.chunks.items()]
+        if self.commitments:
+            lines.append(f"commitments: {self.commitments.get('targets', 0)} targets, "
+                         f"{self.commitments.get('responsibilities', 0)} responsibilities")
+        lines += [f"  skipped {path}: {reason}" for path, reason in self.failed]
+        return "\n".join(lines)
+
+
+def discover(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Supported files under ``paths`` (recursively, symlink loops and hidden files skipped)."""
+    found: list[Path] = []
+    problems: list[tuple[str, str]] = []
+    seen: set[Path] = set()
+    for root in paths:
+        if not root.exists():
+            problems.append((str(root), "no such file or directory"))
+            continue
+        if root.is_file():
+            candidates = [root]
+        else:
+            candidates = []
+            for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+                real = Path(dirpath).resolve()
+                if real in seen:
+                    dirnames.clear()
+                    continue
+                seen.add(real)
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                candidates += [Path(dirpath) / f for f in sorted(filenames) if not f.startswith(".")]
+        for path in candidates:
+            if path.suffix.lower() in SUPPORTED:
+                found.append(path)
+            elif root.is_file():
+                problems.append((str(path), f"unsupported file type; use one of {', '.join(sorted(SUPPORTED))}"))
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values()), problems
+
+
+def content_hash(data: bytes, settings: Settings) -> str:
+    recipe = f"{PARSER_VERSION}|{settings.chunk_max_tokens}|{settings.chunk_min_tokens}".encode()
+    return hashlib.sha256(recipe + b"\0" + data).hexdigest()
+
+
+def open_store(settings: Settings, *, create: bool = False) -> Store:
+    """The published index (``create=False``), or a new unpublished generation to build (``create=True``),
+    in the local folder or on the Chroma server of ``settings.chroma_url``."""
+    from assistant.index.embeddings import resolve_model_name
+
+    model = resolve_model_name(settings.embedding_model, settings.model_dir)
+    return Store(settings.store, collection=settings.collection, model=model, threads=settings.torch_threads,
+                 create=create, url=settings.chroma_url or None)
+
+
+def _has_index(settings: Settings) -> bool:
+    """Whether a published index exists (a damaged one counts: opening it then says how to rebuild)."""
+    if settings.chroma_url:
+        from assistant.index.store import server_has_index
+
+        return server_has_index(settings.chroma_url, settings.collection)
+    return read_pointer(settings.store) is not None or (settings.store / LEGACY_DB).is_file()
+
+
+def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, progress: bool = True) -> IngestReport:
+    """Index ``paths`` incrementally into a new generation and switch to it atomically.
+
+    Holds the store's ingest lock (a second ingest fails at once with :class:`IngestBusy`). Unchanged
+    documents are carried over with their embeddings; nothing is written to the serving generation, so
+    readers keep answering and a crash at any point leaves the previous index intact. When nothing
+    changed, no generation is built. ``rebuild`` ignores the current index (even a damaged one).
+    """
+    started = time.perf_counter()
+    report = IngestReport()
+    with ingest_lock(settings.store):
+        log.info("ingest lock taken on %s", settings.chroma_url or settings.store)
+        old = open_store(settings) if not rebuild and _has_index(settings) else None
+        new: Store | None = None
+        published = False
+        try:
+            new = _ingest_into(paths, settings, old, report, progress)
+            if new is not None:
+                commitments_of(new, settings.store)  # built beside the chunks, before the switch
+                log.info("publishing generation %s", new.generation)
+                new.publish(previous=old.generation if old else _published(settings))
+                published = True
+                log.info("switched to generation %s", new.generation)
+        except BaseException:
+            if new is not None and not published:
+                new.discard()
+            raise
+        finally:
+            if old is not None:
+                old.close()
+        _remove_stale(settings, new)
+        serving = new or old
+        if serving is not None:
+            report.commitments = _count_commitments(serving.documents())
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _count_commitments(documents: dict[str, dict[str, Any]]) -> dict[str, int]:
+    rows = [d.get("commitments") or {} for d in documents.values()]
+    return {"targets": sum(len(r.get("targets", [])) for r in rows),
+            "responsibilities": sum(len(r.get("responsibilities", [])) for r in rows)}
+
+
+def _published(settings: Settings) -> str | None:
+    """The serving generation's name even when it is not opened (``--rebuild``, or a damaged index)."""
+    from assistant.index.store import current_generation
+
+    try:
+        return current_generation(settings.store, settings.chroma_url or None, settings.collection) or None
+    except Exception:  # unreachable or damaged: nothing to keep for readers
+        return None
+
+
+def _remove_stale(settings: Settings, new: Store | None) -> None:
+    if settings.chroma_url:
+        if new is not None:
+            from assistant.index.store import remove_stale_server_generations
+
+            removed = remove_stale_server_generations(new.client, settings.collection)
+        else:
+            removed = []
+    else:
+        removed = remove_stale(settings.store)
+    if removed:
+        log.info("removed old generations: %s", ", ".join(removed))
+
+
+def _ingest_into(paths: list[Path], settings: Settings, old: Store | None, report: IngestReport,
+                 progress: bool) -> Store | None:
+    """Process the files; returns the new (unpublished) generation, or None when nothing changed."""
+    building: list[Store] = []
+    try:
+        return _build(paths, settings, old, report, progress, building)
+    except BaseException:
+        for store in building:  # an error (not a kill): drop the unfinished generation now
+            store.discard()
+        raise
+
+
+def _build(paths: list[Path], settings: Settings, old: Store | None, report: IngestReport, progress: bool,
+           building: list[Store]) -> Store | None:
+    from assistant.index.embeddings import SentenceEmbeddings
+
+    files, report.failed = discover(paths)
+    catalogs: dict[Path, dict[str, dict[str, str]]] = {}
+    known = old.documents() if old else {}
+    written: dict[str, dict] = {}
+    refreshed: dict[str, dict[str, Any]] = {}  # unchanged documents whose commitments a new extractor re-reads
+    current: set[str] = set()
+    new: Store | None = None
+    embedder: SentenceEmbeddings | None = None
+    bar = tqdm(total=len(files), desc="Ingest", unit="doc", disable=not progress, file=sys.stderr)
+    for path in files:
+        bar.set_postfix_str(path.name[:40])
+        bar.update()
+        log.info("reading %s", path)
+        try:
+            text, data = load_text(path)
+        except LoadError as exc:
+            report.failed.append((str(path), str(exc).split(": ", 1)[-1]))
+            continue
+        catalog = catalogs.setdefault(path.parent, load_catalog(path.parent))
+        meta = resolve_metadata(text, path, catalog)
+        if meta.doc_id in current:
+            report.failed.append((str(path), f"another file already has the id {meta.doc_id!r}; rename one"))
+            continue
+        current.add(meta.doc_id)
+        digest = content_hash(data, settings)
+        previous = known.get(meta.doc_id)
+        if previous and previous.get("hash") == digest:
+            if (previous.get("commitments") or {}).get("version") != EXTRACTOR_VERSION:
+                # a new commitments extractor: read the document again, without embedding it again
+                parsed = parse_document(text)
+                chunks = chunk_document(meta.doc_id, parsed, max_tokens=settings.chunk_max_tokens,
+                                        min_tokens=settings.chunk_min_tokens)
+                refreshed[meta.doc_id] = commitment_rows(parsed, meta.to_dict(), chunks)
+            report.skipped.append(meta.doc_id)
+            continue
+        indexed = {**known, **written}
+        duplicate = next((d for d, info in indexed.items() if d != meta.doc_id and info.get("hash") == digest), None)
+        if duplicate:
+            report.failed.append((str(path), f"same content as the indexed document {duplicate!r}"))
+            continue
+        log.info("parsing %s", meta.doc_id)
+        parsed = parse_document(text)
+        chunks = chunk_document(meta.doc_id, parsed, max_tokens=settings.chunk_max_tokens,
+                                min_tokens=settings.chunk_min_tokens)
+        if not chunks:
+            report.failed.append((str(path), "no text to index after cleaning"))
+            continue
+        if new is None:
+            new = open_store(settings, create=True)
+            building.append(new)
+            embedder = SentenceEmbeddings(new.model, settings.torch_threads)
+            log.info("building generation %s", new.generation)
+        assert embedder is not None
+        texts = [indexed_text(meta.title, meta.so_hieu, c.section, c.text) for c in chunks]
+        log.info("embedding %s (%d chunks)", meta.doc_id, len(chunks))
+        vectors: list[list[float]] = []
+        for batch in iter_batches(texts, 16):
+            vectors += embedder.embed_documents(list(batch))
+        info = meta.to_dict()
+        # the document's targets and responsibilities travel with its registry entry, so they are carried
+        # over, published and rolled back together with its chunks (in a local store or on a Chroma server)
+        info["commitments"] = commitment_rows(parsed, info, chunks)
+        new.replace_document(info, chunks, vectors, content_hash=digest, text=parsed.text)
+        written[meta.doc_id] = new.documents()[meta.doc_id]
+        (report.updated if previous else report.added).append(meta.doc_id)
+        report.chunks[meta.doc_id] = len(chunks)
+    bar.close()
+    # Documents that came from a scanned folder and are gone from it are removed from the index; the
+    # others (unchanged, or indexed from elsewhere) are carried over into the new generation.
+    scanned_dirs = [p.resolve() for p in paths if p.is_dir()]
+    carry = []
+    for doc_id, info in known.items():
+        if doc_id in written:
+            continue
+        src = Path(info.get("source_path", ""))
+        if doc_id not in current and any(d in src.parents for d in scanned_dirs) and not src.exists():
+            report.removed.append(doc_id)
+        else:
+            carry.append(doc_id)
+    if new is None and not report.removed and not refreshed:
+        return None
+    if new is None:
+        new = open_store(settings, create=True)
+        building.append(new)
+    if old is not None and carry:
+        log.info("copying %d unchanged documents into generation %s", len(carry), new.generation)
+        for doc_id in carry:
+            new.copy_document(old, doc_id)
+            if doc_id in refreshed:
+                new.documents()[doc_id]["commitments"] = refreshed[doc_id]
+    return new
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="ingest.py",
+        description="Index documents (.txt .md .html .docx .pdf) into the assistant's Chroma store.",
+    )
+    parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the corpus in data/)")
+    parser.add_argument("--store", type=Path, help="store folder (default: vectorstore/ or $ASSISTANT_STORE)")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="index only PATHS from scratch (the old index serves until the new one is ready)")
+    parser.add_argument("--chroma-url", help="index into a Chroma server, e.g. http://127.0.0.1:8000 "
+                                             "(default: $ASSISTANT_CHROMA_URL; unset = the local store folder)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log each step (file read, embedded, switch)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.verbose:
+        logging.getLogger("assistant").setLevel(logging.INFO)
+    settings = get_settings(store=args.store, chroma_url=args.chroma_url)
+    paths = args.paths or [settings.data_dir]
+    try:
+        report = ingest(paths, settings, rebuild=args.rebuild, progress=not args.quiet)
+    except IngestBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except Exception as exc:  # a clear one-line message instead of a traceback
+        from assistant.index.store import StoreError
+
+        if isinstance(exc, StoreError | RuntimeError):
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        raise
+    print(report.summary())
+    return 0 if not report.failed or report.added or report.updated or report.skipped else 1

@@ -1,0 +1,224 @@
+"""Typed facts found in Vietnamese plan text: agencies with their roles, quantified targets with their
+qualifiers, time expressions, definitions of abbreviations and people's names.
+
+Pure regex functions over one sentence; the answerer uses them to answer the question directly and
+to decide whether a passage supports an answer at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Agency names. Provincial departments have statutory names (Nghị định 24/2014, 107/2020, 45/2025),
+# listed here; other bodies follow regular patterns.
+DEPARTMENTS = [
+    "Nội vụ", "Tư pháp", "Kế hoạch và Đầu tư", "Tài chính", "Công Thương", "Nông nghiệp và Phát triển nông thôn",
+    "Nông nghiệp và Môi trường", "Giao thông vận tải", "Xây dựng", "Tài nguyên và Môi trường",
+    "Thông tin và Truyền thông", "Lao động - Thương binh và Xã hội", "Lao động, Thương binh và Xã hội", "Văn hóa, Thể thao và Du lịch",
+    "Văn hóa và Thể thao", "Văn hóa, Thể thao", "Du lịch", "Khoa học và Công nghệ", "Giáo dục và Đào tạo", "Y tế",
+    "Ngoại vụ", "Dân tộc và Tôn giáo", "Quy hoạch - Kiến trúc",
+]
+_DEPT = "|".join(re.escape(d).replace(r"\ ", r"\s+") for d in sorted(DEPARTMENTS, key=len, reverse=True))
+_UBND = r"(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)"
+# Ministries (Nghị định 25/2025 and the earlier names still found in plans).
+MINISTRIES = [
+    "Nội vụ", "Tư pháp", "Tài chính", "Công an", "Quốc phòng", "Ngoại giao", "Công Thương", "Xây dựng", "Y tế",
+    "Khoa học và Công nghệ", "Giáo dục và Đào tạo", "Nông nghiệp và Môi trường", "Văn hóa, Thể thao và Du lịch",
+    "Dân tộc và Tôn giáo", "Kế hoạch và Đầu tư", "Thông tin và Truyền thông", "Giao thông vận tải",
+    "Tài nguyên và Môi trường", "Nông nghiệp và Phát triển nông thôn", "Lao động - Thương binh và Xã hội",
+    "Lao động, Thương binh và Xã hội",
+]
+_MINISTRY = "|".join(re.escape(d).replace(r"\ ", r"\s+") for d in sorted(MINISTRIES, key=len, reverse=True))
+_NAME_WORD = r"(?-i:[A-ZĐÀ-Ỹ])[\wÀ-ỹ]+"  # a capitalised word of a proper name
+_AGENCY = re.compile(
+    r"(?<![\wÀ-ỹ])("
+    r"Sở\s+(?:" + _DEPT + r")"
+    r"|Văn phòng\s+" + _UBND + r"\s+(?:tỉnh|thành phố|cấp tỉnh)"
+    r"|Văn phòng\s+(?:Đoàn ĐBQH và HĐND|HĐND)\s+tỉnh"
+    r"|" + _UBND + r"\s+(?:các\s+)?(?:cấp\s+)?(?:huyện, thị xã, thành phố|huyện, thành phố|xã, phường, thị trấn|"
+    r"xã, phường|tỉnh|huyện|xã)"
+    r"|Thanh tra\s+tỉnh|Công an\s+tỉnh|Ban\s+Chỉ\s+đạo\s+(?:CCHC|cải cách hành chính)(?:\s+(?:của\s+)?tỉnh)?"
+    r"|Ban\s+Dân\s+tộc(?:\s+tỉnh)?"
+    r"|Bộ\s+(?:" + _MINISTRY + r")"
+    r"|Bộ\s+Chỉ\s+huy\s+Quân\s+sự\s+tỉnh|Bộ\s+Chính\s+trị"
+    r"|Văn phòng\s+Chính phủ|Thủ tướng\s+Chính phủ|Thanh tra\s+Chính phủ"
+    r"|Ngân hàng Nhà nước(?:\s+Việt Nam)?(?:\s+(?:chi nhánh|Chi nhánh)(?:\s+" + _NAME_WORD + r"){1,3})?"
+    r"|Thuế\s+(?:tỉnh\s+)?" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?"
+    r"|Trung tâm\s+Phục vụ\s+hành chính công(?:\s+tỉnh)?"
+    r"|Cục\s+Thuế\s+tỉnh|Kho bạc Nhà nước\s+tỉnh|Ủy ban Mặt trận Tổ quốc Việt Nam\s+tỉnh"
+    # proper names end at the first lower-case word, whatever the flags: (?-i:…) keeps the capital
+    r"|Đài Phát thanh và Truyền hình\s+tỉnh|Báo\s+" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?"
+    r"|Trường Chính trị(?:\s+" + _NAME_WORD + r"){0,4}"
+    r"|các\s+sở,\s+ban,\s+ngành(?:\s+tỉnh)?"
+    r")",
+    re.IGNORECASE,
+)
+ROLE_WORDS = ["chủ trì", "phối hợp", "thường trực", "tham mưu", "phụ trách", "chịu trách nhiệm", "đề nghị"]
+_ROLE = re.compile(r"(chủ trì|phối hợp|thường trực|tham mưu|phụ trách|chịu trách nhiệm)", re.IGNORECASE)
+
+_NUMBER = r"\d+(?:[.,]\d+)?"
+_TARGET = re.compile(
+    r"(?:(?:từ|đạt|đạt từ|đạt tối thiểu|tối thiểu|ít nhất|trên|dưới|không quá|không dưới|tối đa|khoảng|bình quân|"
+    r"hơn|giảm|tăng|gấp|đạt trên|phấn đấu đạt|xếp thứ hạng từ|thứ hạng từ|xếp hạng|nằm trong nhóm|thuộc nhóm)\s+)?"
+    r"(?<![\d/.,])(?:" + _NUMBER + r"\s*[-–]\s*" + _NUMBER + r"/\d+(?![\d/])|" + _NUMBER + r"/\d+(?![\d/])|" + _NUMBER + r"\s*%(?:\s*[-–]\s*" + _NUMBER
+    + r"\s*%)?|" + _NUMBER + r"\s*(?:điểm|tỷ đồng|triệu đồng|đồng|thủ tục|hồ sơ|đơn vị|cơ quan|nhóm|lớp|người|lượt)"
+    r"|(?:0?\d|1\d|20)\s+(?:nhóm|nhiệm vụ|mục tiêu|giải pháp|lĩnh vực|chỉ tiêu)"
+    r"|(?<=gấp\s)" + _NUMBER + r"\s+lần(?:\s+[A-Z]{2,6}\b)?"
+    r"|(?:(?<=ít nhất\s)|(?<=tối thiểu\s))0?\d{1,2}\s+(?!năm\b|tháng\b|ngày\b)[\wÀ-ỹ]+(?:\s+[\wÀ-ỹ]+){0,2})"
+    r"(?:\s+trở lên|\s+trở xuống)?"
+    r"|(?:nhóm|tốp|top)\s+(?:khá|tốt|đầu|\d+)(?:\s+(?:nước|quốc gia|tỉnh|địa phương)\s+dẫn\s+đầu"
+    r"|[\w\s]{0,20}?(?=[,.;)\]]|$))"
+    , re.IGNORECASE,
+)
+_MONEY = re.compile(_NUMBER + r"\s*(?:tỷ|triệu|nghìn|ngàn)?\s*(?:đồng|VNĐ|VND)", re.IGNORECASE)
+_TIME = re.compile(
+    r"(?:(?:đến|tới|trước|trong|từ|sau|cuối|đầu|kết thúc)\s+(?:hết\s+)?(?:năm|giai đoạn|quý|tháng|ngày)\s+[\d/\s\-–]+(?:\d)"
+    r"|giai đoạn\s+\d{4}\s*[-–]\s*\d{4}|định hướng(?: đến)?\s+năm\s+\d{4}|năm\s+\d{4}|hằng năm|hàng năm|hằng quý|"
+    r"hàng quý|định kỳ[\w\s,]{0,30}?(?=[,.;]|$)|6 tháng|kết thúc giai đoạn|ngày\s+\d{1,2}/\d{1,2}/\d{4}|"
+    r"ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}|thường xuyên)",
+    re.IGNORECASE,
+)
+_SURNAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trịnh Đoàn Lương Mai Cao "
+             "Tạ Chu Hà Lâm Quách Triệu Tô Thái Kiều Vương Lưu La Lò Hứa Nông Hầu Khổng Văn").split()
+_PERSON = re.compile(r"\b(?:" + "|".join(_SURNAMES) + r")(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,3}\b")
+
+
+@dataclass(frozen=True)
+class Found:
+    text: str
+    start: int
+    end: int
+
+
+def _all(pattern: re.Pattern[str], text: str, group: int = 0) -> list[Found]:
+    return [Found(m.group(group).strip(), m.start(group), m.end(group)) for m in pattern.finditer(text)]
+
+
+def agencies(text: str) -> list[Found]:
+    out = []
+    for f in _all(_AGENCY, text, 1):
+        name = re.sub(r"\s+", " ", f.text).strip(" ,;")
+        if name[:1].isupper() or name.startswith("các sở"):  # "các sở, ban, ngành" is the only lower-case form we keep
+            out.append(Found(name, f.start, f.start + len(name)))
+    return out
+
+
+def roles(text: str) -> list[Found]:
+    return _all(_ROLE, text)
+
+
+def targets(text: str) -> list[Found]:
+    return [f for f in _all(_TARGET, text) if re.search(r"\d|nhóm|tốp|top", f.text, re.IGNORECASE)]
+
+
+def money(text: str) -> list[Found]:
+    return _all(_MONEY, text)
+
+
+_DURATION = re.compile(
+    r"(?:(?:trước|sau|trong(?:\s+vòng)?|ít nhất|tối đa|tối thiểu|không quá|chậm nhất|đủ|là)\s+)?"
+    r"(?<![\d/])\d{1,3}\s+(?:ngày(?:\s+làm\s+việc)?|tháng|năm|giờ|tuần)(?!\s+\d{1,2}\s+năm\s+\d{4})(?![\w/])"
+    r"(?:\s*\(\d{1,3}\s+(?:tháng|ngày)\))?"
+    r"(?:\s+(?:kể từ|tính từ|tính đến)\s+[^,.;]{3,60})?",
+    re.IGNORECASE,
+)
+
+
+def durations(text: str) -> list[Found]:
+    """Lengths of time with their qualifier: "30 ngày kể từ ngày thông báo", "ít nhất 3 năm (36 tháng)",
+    "Trước 03 tháng tính đến thời điểm nghỉ hưu". Not dates ("01 tháng 7 năm 2025") nor years ("năm 2025")."""
+    out = []
+    for f in _all(_DURATION, text):
+        before = text[max(0, f.start - 6):f.start].lower()
+        if re.search(r"ngày\s*$|tháng\s*$", before):
+            continue  # "ngày 01 tháng 7 …" is a date
+        out.append(Found(re.sub(r"^là\s+", "", f.text), f.start, f.end))
+    return out
+
+
+def times(text: str) -> list[Found]:
+    return _all(_TIME, text)
+
+
+def people(text: str) -> list[Found]:
+    # organisations that start like names: "Văn phòng", "Hà Nội", "Đoàn Thanh niên", "Mai Sơn" is a district
+    return [f for f in _all(_PERSON, text) if not re.match(r"(Văn|Hà|Lâm)\s+(phòng|bản|Nội|Đồng)", f.text)
+            and not re.match(r"\s*niên\b", text[f.end:]) and not re.match(r"Đoàn\s+(?:Thanh|Luật)|Hồ Chí Minh", f.text)]
+
+
+_HEAD_NOUNS = ("Chỉ số|Bộ chỉ số|Hệ thống|Chương trình|Nền tảng|Cổng|Trung tâm|Cơ sở dữ liệu|Đề án|Tiêu chuẩn|Kho|"
+               "Ứng dụng|Mô hình|Phương pháp|Bộ phận|Quy trình|Dịch vụ|Chính quyền")
+
+
+def definition_of(term: str, text: str) -> Found | None:
+    """What ``term`` stands for in ``text``: the phrase written before "(term)" — "Chỉ số hiệu quả quản
+    trị và hành chính công (PAPI)" — or, for a long form, the abbreviation written after it."""
+    esc = re.escape(term).replace(r"\ ", r"\s+")
+    m = re.search(r"\(\s*" + esc + r"\s*\)", text, re.IGNORECASE)
+    if m:
+        window = text[max(0, m.start() - 220):m.start()]
+        heads = list(re.finditer(r"(?:" + _HEAD_NOUNS + r")\b", window, re.IGNORECASE))
+        if heads:
+            head = heads[-1]
+            # "Chỉ số Hiệu quả …" inside an earlier "Chỉ số …, Chỉ số …" list: take the nearest head
+            phrase = window[head.start():].strip(" ,;:")
+        else:
+            words = re.split(r"[;:.]", window)[-1].split()
+            phrase = " ".join(words[-8:])
+        phrase = re.sub(r"\s+", " ", phrase).strip(" ,;:“”\"")
+        if phrase.isupper():
+            phrase = phrase[:1] + phrase[1:].lower()
+        if len(phrase) >= 4:
+            start = m.start() - len(window) + window.find(phrase[:10]) if phrase[:10] in window else m.start()
+            return Found(phrase, start, start + len(phrase))
+    m = re.search(esc + r"\s*\(\s*([^()]{2,40}?)\s*\)", text, re.IGNORECASE)
+    if m:
+        return Found(m.group(1), m.start(1), m.end(1))
+    return None
+
+
+def definition_terms(question: str) -> list[str]:
+    """Terms a definition question is about: quoted terms and upper-case abbreviations."""
+    quoted = re.findall(r"[“\"]([^”\"]{2,60})[”\"]", question)
+    abbrs = re.findall(r"\b(PAR\s+(?:INDEX|Index)|[A-ZĐ][A-ZĐ0-9]{2,})\b", question)
+    from assistant.lexicon.gazetteer import ABBREVIATIONS
+
+    # the domain's known abbreviations also when typed in lower case ("papi la gi")
+    known = [a for a in ABBREVIATIONS if re.search(rf"(?<!\w){re.escape(a.lower())}(?!\w)", question.lower())]
+    return list(dict.fromkeys([*quoted, *[re.sub(r"\s+", " ", a).upper() for a in abbrs], *known]))
+
+
+def agency_before_role(sentence: str) -> Found | None:
+    """The agency that performs a role in the sentence: "Sở Tài chính chủ trì, phối hợp …"."""
+    roles_found = roles(sentence)
+    ags = agencies(sentence)
+    if not roles_found or not ags:
+        return None
+    role = roles_found[0]
+    before = [a for a in ags if a.end <= role.start and role.start - a.end <= 30
+              and not re.search(r"[;.:]", sentence[a.end:role.start])]
+    if before:
+        return before[-1]
+    # "Chủ trì: Sở Nội vụ" / "chủ trì là Sở Nội vụ" (not "Chủ trì tham mưu UBND tỉnh …", where the
+    # agency after the verb is whom the work is for)
+    after = [a for a in ags if a.start >= role.end and re.fullmatch(r"\s*(?::|là)\s*", sentence[role.end:a.start])]
+    return after[0] if after else None
+
+
+_DATE = re.compile(r"(?:ngày\s+)?\b\d{1,2}/\d{1,2}/\d{4}\b|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}"
+                   r"|kể từ ngày ký", re.IGNORECASE)
+
+
+def dates(text: str) -> list[Found]:
+    return _all(_DATE, text)
+
+
+def subject_agency(sentence: str) -> Found | None:
+    """An agency at the head of a sentence or list item is its actor: "- Sở Nội vụ tăng cường …"."""
+    body = re.sub(r"^\s*(?:[-+•*]|[a-zđ]\)|\d+(?:\.\d+)*\.?)\s*", "", sentence)
+    offset = len(sentence) - len(body)
+    for found in agencies(body):
+        if found.start <= 3:
+            return Found(found.text, found.start + offset, found.end + offset)
+    return None

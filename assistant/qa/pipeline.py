@@ -1,0 +1,188 @@
+"""The question-answering pipeline as an LCEL chain: validate → contextualise → retrieve → extractive
+answer → optional LLM rewrite, verified against the sources (the extractive answer is its fallback).
+
+One :class:`Pipeline` is built lazily per process (``get_pipeline``) and shared: the CLI, the eval
+runner and every Gradio session go through the same code path.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+
+from assistant.core.settings import Settings, get_settings
+from assistant.index.commitments_db import commitments_of
+from assistant.lexicon.gazetteer import canonical_province
+from assistant.qa.analyse import analyse, contextualise
+from assistant.qa.answer import Answer, ExtractiveAnswerer, build_idf, context_of
+from assistant.qa.llm.backend import build_backend, llm_configured
+from assistant.qa.llm.generate import LLMAnswerer, needs_context, rewrite_followup
+from assistant.qa.retrieve import HybridIndex, HybridRetriever
+from assistant.qa.tables import CommitmentAnswerer
+
+log = logging.getLogger(__name__)
+
+
+class QuestionError(ValueError):
+    """The question or a filter cannot be used; the message says what to change."""
+
+
+@dataclass
+class Request:
+    question: str
+    province: str | None = None
+    doc_id: str | None = None
+    year: int | None = None
+    history: list[str] | None = None
+    #: Ask the LLM (when one is configured); None means the configured default.
+    llm: bool | None = None
+
+
+class Pipeline:
+    def __init__(self, settings: Settings | None = None) -> None:
+        from assistant.index.build import open_store
+        from assistant.index.embeddings import SentenceEmbeddings
+
+        started = time.perf_counter()
+        self.settings = settings or get_settings()
+        self.store = open_store(self.settings, create=False)
+        if self.store.count() == 0:
+            from assistant.index.store import StoreError
+
+            raise StoreError(f"the index in {self.settings.store} is empty. Build it with `python ingest.py`.")
+        self.index = HybridIndex(self.store)
+        self.embeddings = SentenceEmbeddings(self.store.model, self.settings.torch_threads)
+        self.embeddings.embed_query("khởi động")  # load the model now, not on the first question
+        self.retriever = HybridRetriever(index=self.index, embeddings=self.embeddings, k=self.settings.top_k,
+                                         candidates=self.settings.candidates, rrf_k=self.settings.rrf_k)
+        outline: dict[str, list[str]] = {}
+        for chunk in sorted(self.index.chunks, key=lambda c: (c.metadata.get("doc_id", ""),
+                                                              c.metadata.get("chunk_index", 0))):
+            outline.setdefault(chunk.metadata.get("doc_id", ""), []).append(chunk.metadata.get("section", ""))
+        self.answerer = ExtractiveAnswerer(build_idf([c.text for c in self.index.chunks]),
+                                           threshold=self.settings.abstain_threshold,
+                                           provinces=self.index.provinces, outline=outline,
+                                           texts={d: info.get("text", "") for d, info in
+                                                  self.index.documents.items()},
+                                           embeddings=self.embeddings,
+                                           issued={d: info.get("date_issued", "") for d, info in
+                                                   self.index.documents.items()},
+                                           targets={d: (info.get("commitments") or {}).get("targets") or []
+                                                    for d, info in self.index.documents.items()})
+        self.commitment_db = commitments_of(self.store, self.settings.store)
+        self.commitments = CommitmentAnswerer(self.commitment_db, self.index.documents)
+        self.generator: LLMAnswerer | None = None
+        if llm_configured(self.settings):
+            self.generator = LLMAnswerer(self.settings, lambda: build_backend(self.settings))
+        self.chain = self._build_chain()
+        self.load_seconds = time.perf_counter() - started
+        log.info("pipeline ready in %.1fs (%d chunks)", self.load_seconds, len(self.index.chunks))
+
+    def documents(self) -> dict[str, dict[str, Any]]:
+        return self.index.documents
+
+    # -- chain ------------------------------------------------------------------------------------
+    def _prepare(self, req: Request) -> dict[str, Any]:
+        question = (req.question or "").strip()
+        if not question or not any(ch.isalnum() for ch in question):
+            raise QuestionError("Câu hỏi đang trống. Hãy nhập một câu hỏi về kế hoạch cải cách hành chính.")
+        note = None
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            question = question[:limit]
+            note = f"Câu hỏi dài quá {limit} ký tự nên chỉ phần đầu được dùng."
+        filters: dict[str, Any] = {}
+        if req.province:
+            province = canonical_province(req.province)
+            if province is None or province not in self.index.provinces:
+                known = ", ".join(self.index.provinces)
+                raise QuestionError(f"Không có tài liệu nào của tỉnh '{req.province}'. Các tỉnh hiện có: {known}.")
+            filters["province"] = province
+        if req.doc_id:
+            if req.doc_id not in self.index.documents:
+                raise QuestionError(f"Không có tài liệu '{req.doc_id}'. Xem danh sách bằng `python -m assistant docs`.")
+            filters["doc_id"] = req.doc_id
+        if req.year:
+            filters["year"] = int(req.year)
+        use_llm = (self.settings.llm_default and self.generator is not None) if req.llm is None else req.llm
+        if use_llm and self.generator is None:
+            raise QuestionError("Chưa cấu hình LLM: đặt ASSISTANT_LLM_URL (và ASSISTANT_LLM_MODEL) hoặc "
+                                "ASSISTANT_LLM_GGUF, xem README mục LLM.")
+        rewritten = contextualise(question, req.history)
+        if use_llm and rewritten == question and req.history and needs_context(question, req.history):
+            rewritten = rewrite_followup(self.generator, question, req.history) or question
+        analysis = analyse(rewritten)
+        if rewritten != question:
+            # what is asked comes from the follow-up itself; places and documents from the context
+            own = analyse(question)
+            if own.intent != "general":
+                analysis.intent, analysis.sub_intent = own.intent, own.sub_intent
+        return {"question": question, "rewritten": rewritten, "filters": filters, "note": note,
+                "analysis": analysis, "llm": bool(use_llm)}
+
+    def _retrieve(self, state: dict[str, Any]) -> list[Any]:
+        return self.retriever.retrieve(state["rewritten"], filters=state["filters"], analysis=state["analysis"])
+
+    def _draft(self, state: dict[str, Any]) -> Answer:
+        """The offline answer, always computed and the fallback of the LLM step: from the commitments
+        tables for comparisons and listings over many plans when they can answer, else extractive."""
+        answer = self.commitments.answer(state["analysis"], filters=state["filters"])
+        if answer is not None:
+            answer.contexts = [context_of(d) for d in state["docs"]]
+        else:
+            answer = self.answerer.answer(state["analysis"], state["docs"])
+        answer.question = state["question"]
+        if state["rewritten"] != state["question"]:
+            answer.rewritten_question = state["rewritten"]
+        return answer
+
+    def _finish(self, state: dict[str, Any]) -> Answer:
+        """The optional LLM rewrite with verification, then the question-length note."""
+        answer = state["draft"]
+        if state["llm"] and self.generator is not None:
+            answer = self.generator.improve(answer, state["docs"], state["rewritten"])
+        if state["note"]:
+            answer.answer = f"_{state['note']}_\n\n{answer.answer}"
+        return answer
+
+    def _build_chain(self) -> Runnable:
+        return (RunnableLambda(self._prepare)
+                | RunnablePassthrough.assign(docs=RunnableLambda(self._retrieve))
+                | RunnablePassthrough.assign(draft=RunnableLambda(self._draft))
+                | RunnableLambda(self._finish))
+
+    @property
+    def llm_available(self) -> bool:
+        """An LLM is configured (whether it answers is only known when asked)."""
+        return self.generator is not None
+
+    def ask(self, question: str, *, province: str | None = None, doc_id: str | None = None,
+            year: int | None = None, history: list[str] | None = None, llm: bool | None = None) -> Answer:
+        return self.chain.invoke(Request(question, province, doc_id, year, history, llm))
+
+
+_PIPELINE: Pipeline | None = None
+_LOCK = threading.Lock()
+
+
+def get_pipeline(settings: Settings | None = None) -> Pipeline:
+    """The process-wide pipeline, built on first use."""
+    global _PIPELINE
+    with _LOCK:
+        if _PIPELINE is None or (settings is not None and settings != _PIPELINE.settings):
+            _PIPELINE = Pipeline(settings)
+        return _PIPELINE
+
+
+def replace_pipeline(old: Pipeline, new: Pipeline) -> None:
+    """Make ``new`` the process-wide pipeline if ``old`` was (after the app loaded a newer index), so the
+    old one can be freed."""
+    global _PIPELINE
+    with _LOCK:
+        if _PIPELINE is old:
+            _PIPELINE = new

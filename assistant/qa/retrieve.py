@@ -1,0 +1,300 @@
+"""Hybrid retrieval: dense (Chroma) + BM25 (bm25s) fused by reciprocal rank fusion, as a LangChain
+``BaseRetriever``.
+
+BM25 runs over lower-cased syllables, their diacritic-free forms and adjacent-syllable pairs, so a
+question typed without accents still matches, and two-syllable words ("tài chính") count as units.
+For the dense side, a question typed without accents is given its accents back from the corpus's own
+vocabulary (the most frequent accented form of each folded word pair) before it is embedded.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+from itertools import zip_longest
+from typing import Any
+
+import bm25s
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from assistant.index.embeddings import SentenceEmbeddings
+from assistant.index.store import Store, chroma_where, indexed_text
+from assistant.lexicon.text import fold, strip_diacritics, syllables
+from assistant.qa.analyse import QueryAnalysis, analyse, query_text
+
+log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
+
+# Question words that carry no topical signal (folded); dropped from the BM25 query only.
+_QUERY_STOPWORDS = set(
+    "ai nao gi la co khong cua cho em hoi minh muon biet voi duoc nhung cac va thi sao nhu ra bao nhieu "
+    "o tai trong theo ve phai dung chua oi nhe vay nay ay khi gio".split()
+)
+# Only for English questions: in folded Vietnamese these collide with real syllables (thể, đó, tổ).
+_ENGLISH_STOPWORDS = set("what who which when how is are the of in for by and does do to a an s whats".split())
+
+
+# Questions about the document itself: its date, number, signer, entry into force.
+_ASKS_DOC_FACTS = re.compile(r"ban hanh (?:vao )?ngay|ngay ban hanh|so hieu|nguoi ky|\bky\b|hieu luc|\bissued\b"
+                             r"|\bsigned\b|\bsigner\b|theo de nghi cua")
+
+
+def lexical_tokens(text: str) -> list[str]:
+    """Syllables (accented and folded) plus folded adjacent pairs."""
+    syl = syllables(text)
+    folded = [strip_diacritics(s) for s in syl]
+    pairs = [f"{a}_{b}" for a, b in zip(folded, folded[1:], strict=False)]
+    return syl + [f for f, s in zip(folded, syl, strict=True) if f != s] + pairs
+
+
+def query_tokens(text: str, english: bool = False) -> list[str]:
+    stop = _QUERY_STOPWORDS | _ENGLISH_STOPWORDS if english else _QUERY_STOPWORDS
+    syl = list(syllables(text))
+    keep = [s for s in syl if strip_diacritics(s) not in stop]
+    folded_all = [strip_diacritics(s) for s in syl]
+    pairs = [f"{a}_{b}" for a, b in zip(folded_all, folded_all[1:], strict=False)
+             if not (a in stop and b in stop)]
+    return keep + [strip_diacritics(s) for s in keep] + pairs
+
+
+class DiacriticRestorer:
+    """Gives accents back to a question typed without them, using the corpus's own words."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.unigrams: dict[str, Counter[str]] = defaultdict(Counter)
+        self.bigrams: dict[str, Counter[str]] = defaultdict(Counter)
+        for text in texts:
+            words = re.findall(r"\w+", text)
+            for w in words:
+                self.unigrams[fold(w)][w.lower()] += 1
+            for a, b in zip(words, words[1:], strict=False):
+                self.bigrams[f"{fold(a)} {fold(b)}"][f"{a.lower()} {b.lower()}"] += 1
+
+    def restore(self, text: str) -> str:
+        tokens = re.findall(r"\w+|\W+", text)
+        words = [i for i, t in enumerate(tokens) if re.match(r"\w", t)]
+        out = list(tokens)
+        i = 0
+        while i < len(words):
+            idx = words[i]
+            if i + 1 < len(words):
+                nxt = words[i + 1]
+                key = f"{fold(tokens[idx])} {fold(tokens[nxt])}"
+                if key in self.bigrams and tokens[idx + 1:nxt] == [" "]:
+                    a, b = self.bigrams[key].most_common(1)[0][0].split(" ")
+                    out[idx] = _match_case(tokens[idx], a)
+                    out[nxt] = _match_case(tokens[nxt], b)
+                    i += 2
+                    continue
+            cands = self.unigrams.get(fold(tokens[idx]))
+            if cands:
+                out[idx] = _match_case(tokens[idx], cands.most_common(1)[0][0])
+            i += 1
+        return "".join(out)
+
+
+def _match_case(original: str, restored: str) -> str:
+    if original.isupper() and len(original) > 1:
+        return restored.upper()
+    if original[:1].isupper():
+        return restored[:1].upper() + restored[1:]
+    return restored
+
+
+@dataclass
+class IndexedChunk:
+    chunk_id: str
+    text: str
+    metadata: dict[str, Any]
+
+
+class HybridIndex:
+    """In-memory BM25 over all chunks of the store, plus lookups; built once per pipeline."""
+
+    def __init__(self, store: Store) -> None:
+        ids, texts, metas = store.all_chunks()
+        self.store = store
+        self.chunks = [IndexedChunk(i, t, m) for i, t, m in zip(ids, texts, metas, strict=True)]
+        self.position = {c.chunk_id: n for n, c in enumerate(self.chunks)}
+        corpus = [lexical_tokens(indexed_text(m.get("title", ""), m.get("so_hieu", ""), m.get("section", ""), t))
+                  for t, m in zip(texts, metas, strict=True)]
+        self.bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        if corpus:
+            self.bm25.index(corpus, show_progress=False)
+        self.vocab = set(self.bm25.vocab_dict) if corpus else set()
+        self.restorer = DiacriticRestorer(texts)
+        roles = re.compile(r"chủ trì|phối hợp|thường trực|tham mưu|phụ trách|chịu trách nhiệm", re.IGNORECASE)
+        self.role_mask = np.array([bool(roles.search(t)) for t in texts], dtype=bool)
+        self.provinces = sorted({m.get("province", "") for m in metas if m.get("province")})
+        self.documents = store.documents()
+
+    def bm25_scores(self, tokens: list[str]) -> np.ndarray:
+        known = [t for t in tokens if t in self.vocab]
+        if not known or not self.chunks:
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(known), dtype=np.float32)
+
+    def docs_matching(self, analysis: QueryAnalysis) -> set[str] | None:
+        """doc_ids the question restricts itself to (by document number or province), or None."""
+        docs = self.documents
+        if analysis.doc_numbers:
+            hits = {d for d, info in docs.items()
+                    if any(re.match(rf"0*{n}\b", info.get("so_hieu", "")) for n in analysis.doc_numbers)}
+            if hits:
+                return hits
+        wanted = [p for p in analysis.provinces if p in self.provinces]
+        if wanted:
+            return {d for d, info in docs.items() if info.get("province") in wanted}
+        return None
+
+
+def rrf(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
+    """Reciprocal rank fusion: sum of 1 / (k + rank) over the rankings that contain an item."""
+    scores: dict[str, float] = defaultdict(float)
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] += 1.0 / (k + rank)
+    return dict(scores)
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense + BM25 with RRF; returns ``Document``s whose metadata carry the chunk's place and scores."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: HybridIndex
+    embeddings: SentenceEmbeddings
+    k: int = 6
+    candidates: int = 30
+    rrf_k: int = 60
+    filters: dict[str, Any] | None = None
+
+    def dense_query(self, analysis: QueryAnalysis) -> str:
+        if analysis.no_diacritics:
+            analysis = replace(analysis, question=self.index.restorer.restore(analysis.question))
+        return query_text(analysis)
+
+    def retrieve(self, question: str, filters: dict[str, Any] | None = None,
+                 analysis: QueryAnalysis | None = None) -> list[Document]:
+        analysis = analysis or analyse(question)
+        places = [p for p in analysis.provinces if p in self.index.provinces]
+        if analysis.intent == "comparison" and len(places) >= 2 and not (filters or {}).get("province"):
+            # one retrieval per compared province, interleaved, so no province crowds out the others
+            per = max(3, self.k // len(places))
+            runs = [self._retrieve(replace(analysis, provinces=[p]), {**(filters or {}), "province": p}, per)
+                    for p in places]
+            merged = [d for group in zip_longest(*runs) for d in group if d is not None]
+            for rank, d in enumerate(merged, start=1):
+                d.metadata["rank"] = rank
+            return merged
+        # who-leads answers often sit in a separate "tổ chức thực hiện" part: look a little wider
+        docs = self._retrieve(analysis, filters, self.k + 4 if analysis.intent == "who_leads" else self.k)
+        if analysis.intent == "definition":
+            docs += self._definition_chunks(analysis, {d.id for d in docs})
+        if _ASKS_DOC_FACTS.search(analysis.folded):
+            docs += self._header_chunks(analysis, docs)
+        return docs
+
+    def _header_chunks(self, analysis: QueryAnalysis, docs: list[Document]) -> list[Document]:
+        """A document's date, number and signer are in its header and signature block, which rarely
+        rank for the question's words: add them for the document(s) the question is about."""
+        scope = self.index.docs_matching(analysis) or ({docs[0].metadata.get("doc_id")} if docs else set())
+        seen = {d.id for d in docs}
+        out = []
+        for chunk in self.index.chunks:
+            meta = chunk.metadata
+            if meta.get("doc_id") in scope and chunk.chunk_id not in seen and (
+                    meta.get("chunk_index") == 0 or meta.get("kind") in {"preamble", "distribution"}):
+                out.append(Document(id=chunk.chunk_id, page_content=chunk.text,
+                                    metadata={**meta, "chunk_id": chunk.chunk_id, "rank": 99, "score": 0.0}))
+        return out[:4]
+
+    def _definition_chunks(self, analysis: QueryAnalysis, seen: set[str | None]) -> list[Document]:
+        """Chunks that spell an abbreviation out ("… (PAPI)"), wherever they rank."""
+        out = []
+        from assistant.lexicon.facts import definition_terms
+
+        for abbr in definition_terms(analysis.question):
+            pattern = re.compile(r"\(\s*" + re.escape(abbr).replace(r"\ ", r"\s+") + r"\s*\)", re.IGNORECASE)
+            for chunk in self.index.chunks:
+                if chunk.chunk_id not in seen and pattern.search(chunk.text):
+                    seen.add(chunk.chunk_id)
+                    out.append(Document(id=chunk.chunk_id, page_content=chunk.text,
+                                        metadata={**chunk.metadata, "chunk_id": chunk.chunk_id, "rank": 99,
+                                                  "score": 0.0}))
+                    if len(out) >= 2:
+                        return out
+        return out
+
+    def _retrieve(self, analysis: QueryAnalysis, filters: dict[str, Any] | None, k: int) -> list[Document]:
+        filters = {**(self.filters or {}), **(filters or {})}
+        allowed = self._allowed(analysis, filters)
+        if allowed is not None and not allowed.any():
+            return []
+        # dense
+        vector = self.embeddings.embed_query(self.dense_query(analysis))
+        where = chroma_where(filters)
+        scoped = self.index.docs_matching(analysis)
+        if scoped and not filters.get("doc_id"):
+            scope = {"doc_id": {"$in": sorted(scoped)}}
+            where = {"$and": [where, scope]} if where else scope
+        dense = [(cid, s) for cid, s in self.index.store.search(vector, self.candidates, where)
+                 if cid in self.index.position and (allowed is None or allowed[self.index.position[cid]])]
+        # lexical
+        tokens = query_tokens(" ".join([analysis.question, *analysis.expansions]), english=analysis.english)
+        scores = self.index.bm25_scores(tokens)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
+        if scoped:
+            in_scope = np.array([c.metadata.get("doc_id") in scoped for c in self.index.chunks])
+            scores = np.where(in_scope, scores, 0.0)
+        order = np.argsort(-scores)[: self.candidates]
+        lexical = [self.index.chunks[i].chunk_id for i in order if scores[i] > 0]
+        rankings = [[cid for cid, _ in dense], lexical]
+        if analysis.intent == "who_leads":
+            # a third ranking among passages that assign a role (chủ trì, phối hợp, …)
+            role_scores = np.where(self.index.role_mask, scores, 0.0)
+            role_order = np.argsort(-role_scores)[: self.candidates]
+            rankings.append([self.index.chunks[i].chunk_id for i in role_order if role_scores[i] > 0])
+        fused = rrf(rankings[:2], self.rrf_k)
+        if len(rankings) > 2:
+            # role passages enter below the fused top 5, so they widen the evidence without pushing
+            # the best-matching sections down
+            top = sorted(fused, key=lambda c: -fused[c])[:5]
+            floor = min((fused[c] for c in top), default=0.0)
+            for rank, cid in enumerate(rankings[2], start=1):
+                if cid not in top:
+                    fused[cid] = max(fused.get(cid, 0.0), floor * 0.99 - rank * 1e-6)
+        dense_score = dict(dense)
+        ranked = sorted(fused, key=lambda c: -fused[c])[:k]
+        docs = []
+        for rank, cid in enumerate(ranked, start=1):
+            chunk = self.index.chunks[self.index.position[cid]]
+            pos = self.index.position[cid]
+            docs.append(Document(
+                id=cid,
+                page_content=chunk.text,
+                metadata={**chunk.metadata, "chunk_id": cid, "rank": rank, "score": round(fused[cid], 6),
+                          "dense_score": round(dense_score.get(cid, 0.0), 4),
+                          "bm25_score": round(float(scores[pos]), 4)},
+            ))
+        return docs
+
+    def _allowed(self, analysis: QueryAnalysis, filters: dict[str, Any]) -> np.ndarray | None:
+        if not filters:
+            return None
+        mask = np.ones(len(self.index.chunks), dtype=bool)
+        for key, value in filters.items():
+            if value in (None, ""):
+                continue
+            mask &= np.array([c.metadata.get(key) == value for c in self.index.chunks])
+        return mask
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return self.retrieve(query)
