@@ -1,26 +1,50 @@
-"""All settings in one typed place; each can be overridden by an ``ASSISTANT_*`` environment variable."""
+"""All settings in one typed place; each can be overridden by an ``ASSISTANT_*`` environment variable.
+
+Built on pydantic-settings, so reading the environment and the ``ASSISTANT_CONFIG`` TOML file, and turning
+their strings into ints, floats, booleans and paths, is the library's job rather than hand-written code;
+a value that does not fit its field stops with one line naming the variable and what it expects.
+"""
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+_ENV_PREFIX = "ASSISTANT_"
+_CONFIG_VAR = _ENV_PREFIX + "CONFIG"
+_SECRETS = frozenset({"llm_api_key"})  # their values never appear in messages
 
 
 def _default_model_dir() -> Path:
     return PROJECT_ROOT / "models"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Runtime configuration. Build with :func:`get_settings` so env vars are applied."""
+class Settings(BaseSettings):
+    """Runtime configuration (immutable). Build with :func:`get_settings`; copy with ``model_copy(update=…)``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=_ENV_PREFIX,
+        env_ignore_empty=True,  # ASSISTANT_TOP_K= (empty) means "not set"
+        frozen=True,  # hashable, compared with ==
+        extra="forbid",
+        protected_namespaces=(),  # model_dir is a field, not pydantic's
+    )
 
     data_dir: Path = PROJECT_ROOT / "data"
     store: Path = PROJECT_ROOT / "vectorstore"
-    model_dir: Path = field(default_factory=_default_model_dir)
+    model_dir: Path = Field(default_factory=_default_model_dir)
     #: Name or path of a sentence-transformers model; empty means the bundled EmbeddingGemma-300m.
     embedding_model: str = ""
     #: Precision of the embedding model: auto (bf16 only on CPUs with native bf16, else float32),
@@ -49,8 +73,8 @@ class Settings:
     #: OpenAI-compatible chat endpoint (vLLM, Ollama, llama.cpp server, a gateway), e.g. http://host:8000/v1
     llm_url: str = ""
     llm_model: str = ""
-    #: Never logged nor shown (``repr=False``); empty means the server needs no key.
-    llm_api_key: str = field(default="", repr=False)
+    #: Never logged nor shown (``repr=False``; error messages omit its value); empty: the server needs no key.
+    llm_api_key: str = Field(default="", repr=False)
     #: A local GGUF file served by llama-cpp-python's server on loopback (the ``llm-local`` extra).
     llm_gguf: str = ""
     llm_gguf_ctx: int = 4096
@@ -70,49 +94,90 @@ class Settings:
     #: Use the LLM by default when one is configured (the CLI's --llm / --no-llm and the chat switch override).
     llm_default: bool = False
 
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:  # one line per bad value instead of pydantic's report
+            raise ValueError(_explain(exc, values)) from None
 
-_ENV_PREFIX = "ASSISTANT_"
+    @field_validator("*", mode="after")
+    @classmethod
+    def _expand_user(cls, value: Any) -> Any:
+        return value.expanduser() if isinstance(value, Path) else value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Highest first: explicit values, ``ASSISTANT_<FIELD>``, the ``ASSISTANT_CONFIG`` file (no .env, no secrets
+        dir); fields found in none keep their defaults."""
+        path = os.environ.get(_CONFIG_VAR)
+        if not path:
+            return init_settings, env_settings
+        return init_settings, env_settings, _ConfigFile(settings_cls, path)
 
 
-def _file_values() -> dict[str, object]:
+class _ConfigFile(TomlConfigSettingsSource):
     """Settings from the TOML file named by ``ASSISTANT_CONFIG`` (keys are the field names, e.g.
-    ``llm_url = "http://127.0.0.1:8000/v1"``), so secrets need not sit in the environment."""
-    path = os.environ.get(_ENV_PREFIX + "CONFIG")
-    if not path:
-        return {}
-    try:
-        with open(Path(path).expanduser(), "rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"cannot read the settings file {path} (ASSISTANT_CONFIG): {exc}") from exc
-    unknown = sorted(set(data) - {f.name for f in fields(Settings)})
-    if unknown:
-        raise ValueError(f"{path}: unknown settings {unknown}; use the ASSISTANT_* names in lower case without "
-                         "the prefix, e.g. llm_url")
-    return data
+    ``llm_url = "http://127.0.0.1:8000/v1"``), so secrets need not sit in the environment. Unlike the stock
+    source, a missing or unreadable file and an unknown key are errors, not silently ignored."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: str) -> None:
+        self.path = path
+        file = Path(path).expanduser()
+        if not file.is_file():
+            raise ValueError(f"cannot read the settings file {path} ({_CONFIG_VAR}): no such file")
+        super().__init__(settings_cls, toml_file=file)
+
+    def _read_file(self, file_path: Any) -> dict[str, Any]:
+        try:
+            with file_path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ValueError(f"cannot read the settings file {self.path} ({_CONFIG_VAR}): {exc}") from exc
+        unknown = sorted(set(data) - set(Settings.model_fields))
+        if unknown:
+            raise ValueError(f"{self.path}: unknown settings {unknown}; use the ASSISTANT_* names in lower case "
+                             "without the prefix, e.g. llm_url")
+        return data
+
+
+_EXPECTED: dict[Any, str] = {int: "an integer", float: "a number", bool: "a boolean (1/true/yes/on or 0/false/no/off)",
+             Path: "a path", str: "a string"}
+
+
+def _explain(exc: ValidationError, init_values: dict[str, Any]) -> str:
+    """``Invalid value for ASSISTANT_TOP_K: 'abc' is not an integer.`` for each bad value, naming where it came
+    from by the same precedence the sources follow (explicit value, environment, file)."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        name = str(error["loc"][0]) if error["loc"] else ""
+        field = Settings.model_fields.get(name)
+        if field is None:
+            problems.append(f"unknown setting {name!r}" if error["type"] == "extra_forbidden" else error["msg"])
+            continue
+        env = _ENV_PREFIX + name.upper()
+        if name in init_values:
+            where = name
+        elif os.environ.get(env):
+            where = env
+        else:
+            where = f"{name} in {os.environ.get(_CONFIG_VAR)} ({_CONFIG_VAR})"
+        expected = _EXPECTED.get(field.annotation) or error["msg"]
+        shown = "the value" if name in _SECRETS else repr(error.get("input"))
+        problems.append(f"Invalid value for {where}: {shown} is not {expected}.")
+    return " ".join(problems)
 
 
 def get_settings(**overrides: object) -> Settings:
     """Settings from defaults, then the ``ASSISTANT_CONFIG`` file, then ``ASSISTANT_<FIELD>`` env vars,
-    then explicit overrides."""
-    values: dict[str, object] = _file_values()
-    for f in fields(Settings):
-        raw = os.environ.get(_ENV_PREFIX + f.name.upper())
-        if raw is None or raw == "":
-            continue
-        current = Settings.__dataclass_fields__[f.name].default
-        if f.name == "model_dir" or isinstance(current, Path):
-            values[f.name] = Path(raw).expanduser()
-        elif isinstance(current, bool):
-            values[f.name] = raw.lower() in {"1", "true", "yes", "on"}
-        elif isinstance(current, int):
-            values[f.name] = int(raw)
-        elif isinstance(current, float):
-            values[f.name] = float(raw)
-        else:
-            values[f.name] = raw
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    for key in ("data_dir", "store", "model_dir", "tiktoken_cache", "feedback_db"):
-        if key in values and not isinstance(values[key], Path):
-            values[key] = Path(str(values[key])).expanduser()
-    return replace(Settings(), **values)  # type: ignore[arg-type]
+    then explicit overrides (``None`` ones are ignored, so CLI options left unset fall through)."""
+    unknown = sorted(set(overrides) - set(Settings.model_fields))
+    if unknown:
+        raise TypeError(f"get_settings() got unexpected settings {unknown}")
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
