@@ -124,8 +124,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from assistant.index.build import open_store
-    from assistant.index.store import StoreError
+    from assistant.index.store import StoreError, open_store
 
     try:
         store = open_store(get_settings(store=args.store, chroma_url=args.chroma_url), create=False)
@@ -141,9 +140,8 @@ def cmd_docs(args: argparse.Namespace) -> int:
 def cmd_commitments(args: argparse.Namespace) -> int:
     """Targets and responsibilities extracted at ingest, filtered, as a table, CSV or JSON."""
     from assistant.index import commitment_views as views
-    from assistant.index.build import open_store
     from assistant.index.commitments_db import commitments_of
-    from assistant.index.store import StoreError
+    from assistant.index.store import StoreError, open_store
 
     settings = get_settings(store=args.store, chroma_url=args.chroma_url)
     try:

@@ -327,3 +327,58 @@ def test_unicode_vietnamese_and_other_languages_are_not_taken_for_vni(tmp_path: 
     path = tmp_path / "ok.txt"
     path.write_text(VIETNAMESE, encoding="utf-8")
     assert load_text(path)[0] == VIETNAMESE
+
+
+# ---------------------------------------------------------------------------------------------
+# .docx written by python-docx (a complete package, as Word and LibreOffice write it)
+
+
+def test_docx_with_a_table_made_by_python_docx(tmp_path: Path):
+    import docx
+
+    from assistant.ingest.parsing import parse_document
+
+    document = docx.Document()
+    document.add_heading("KẾ HOẠCH CẢI CÁCH HÀNH CHÍNH", 1)
+    document.add_paragraph(SENTENCE)
+    table = document.add_table(rows=4, cols=3)
+    rows = [["STT", "Nhiệm vụ", "Cơ quan chủ trì"], ["1", "Rà soát thủ tục hành chính", "Sở Tư pháp"],
+            ["2", "Số hóa hồ sơ", "Sở Khoa học và Công nghệ"], ["3", "Cải cách tài chính công", ""]]
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            table.cell(r, c).text = value
+    table.cell(2, 2).merge(table.cell(3, 2))  # one agency for two tasks (a vertically merged cell)
+    table.cell(1, 1).add_paragraph("- đơn giản hóa thủ tục")  # a cell with two paragraphs
+    document.add_paragraph("Sau bảng: Sở Tài chính phối hợp.")
+    path = tmp_path / "bang.docx"
+    document.save(str(path))
+
+    text, data = load_text(path)
+    assert data == path.read_bytes()
+    lines = [ln for ln in text.split("\n") if ln]
+    assert lines == [
+        "KẾ HOẠCH CẢI CÁCH HÀNH CHÍNH",
+        SENTENCE,
+        "| STT | Nhiệm vụ | Cơ quan chủ trì |",
+        "| 1 | Rà soát thủ tục hành chính - đơn giản hóa thủ tục | Sở Tư pháp |",
+        "| 2 | Số hóa hồ sơ | Sở Khoa học và Công nghệ |",  # the merged cell once, in its first row
+        "| 3 | Cải cách tài chính công |",
+        "Sau bảng: Sở Tài chính phối hợp.",
+    ]
+    # rows stay rows: blank lines around them keep the parser from joining them as wrapped lines
+    parsed = [line.text for line in parse_document(text).lines]
+    assert "1 | Rà soát thủ tục hành chính - đơn giản hóa thủ tục | Sở Tư pháp" in parsed
+    assert "3 | Cải cách tài chính công" in parsed
+
+
+def test_html_line_break_keeps_the_paragraph(tmp_path: Path):
+    """<br> ends a line, not the paragraph, so a sentence wrapped with it is rejoined by the parser."""
+    from assistant.ingest.parsing import parse_document
+
+    path = tmp_path / "br.html"
+    path.write_text("<p>Sở Nội vụ chủ trì, phối hợp với các sở<br>triển khai kế hoạch cải cách hành chính.</p>"
+                    "<p>Hết.</p>", encoding="utf-8")
+    text, _ = load_text(path)
+    assert "các sở\ntriển khai" in text
+    lines = [line.text for line in parse_document(text).lines]
+    assert lines == ["Sở Nội vụ chủ trì, phối hợp với các sở triển khai kế hoạch cải cách hành chính.", "Hết."]

@@ -334,7 +334,7 @@ def test_quang_ngai_sections():
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "parsing._join_paragraph: in a hard-wrapped document any line not ending in punctuation is continued, "
+    "cleaning._join_paragraph: in a hard-wrapped document any line not ending in punctuation is continued, "
     "so Quảng Ngãi's upper-case title, the line 'CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI' and the first "
     "'Căn cứ Luật …' sentence become one logical line (an upper-case title followed by a mixed-case line "
     "should end there)"))
@@ -344,7 +344,7 @@ def test_quang_ngai_title_not_glued_to_first_legal_basis():
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "parsing._join_paragraph: a hard-wrapped marker line of <= 60 characters is treated as a complete "
+    "cleaning._join_paragraph: a hard-wrapped marker line of <= 60 characters is treated as a complete "
     "heading unless it is all upper case, so 'c) Phấn đấu đến năm 2025, Chỉ số PAR' / 'INDEX, Chỉ số PAPI "
     "…' stays split and the section is labelled 'c) Phấn đấu đến năm 2025, Chỉ số PAR'"))
 def test_quang_ngai_short_wrapped_item_is_rejoined():
@@ -354,7 +354,7 @@ def test_quang_ngai_short_wrapped_item_is_rejoined():
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "parsing._join_paragraph: a wrapped heading whose second line starts with a capital is not rejoined "
+    "cleaning._join_paragraph: a wrapped heading whose second line starts with a capital is not rejoined "
     "(only all-caps headings are), so the section label loses the rest of the agency name"))
 @pytest.mark.parametrize("path, heading", [
     pytest.param(DAK_LAK, "2. Sở Khoa học và Công nghệ", id="daklak-so-khcn"),

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.core.settings import get_settings
-from assistant.index.build import open_store
 from assistant.index.embeddings import SentenceEmbeddings
+from assistant.index.store import open_store
 from assistant.qa.analyse import analyse
 from assistant.qa.retrieve import HybridIndex, HybridRetriever
 

@@ -1,4 +1,10 @@
-"""Ingest documents into the store: read, parse, chunk, embed, upsert; incremental by content hash."""
+"""The ingest run: read, parse, chunk, embed and publish documents; incremental by content hash.
+
+Each run holds the store's ingest lock, builds a complete new generation (unchanged documents are carried
+over with their embeddings, changed ones embedded again, removed ones dropped) and publishes it in one
+atomic switch, so readers never see a half-built index (:mod:`assistant.index.generations`). Opening the
+published index is :func:`assistant.index.store.open_store`: answering never imports this module.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +16,31 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
 from assistant.core.settings import Settings, get_settings
 from assistant.index.commitments_db import commitments_of
-from assistant.index.generations import LEGACY_DB, IngestBusy, ingest_lock, read_pointer, remove_stale
-from assistant.index.store import Store, indexed_text, iter_batches
-from assistant.ingest.chunking import chunk_document
+from assistant.index.generations import IngestBusy, ingest_lock, remove_stale
+from assistant.index.store import (
+    Store,
+    StoreError,
+    current_generation,
+    has_index,
+    indexed_text,
+    iter_batches,
+    open_store,
+    remove_stale_server_generations,
+)
+from assistant.ingest.chunking import Chunk, chunk_document
 from assistant.ingest.commitments import EXTRACTOR_VERSION, commitment_rows
 from assistant.ingest.loaders import SUPPORTED, LoadError, load_text
-from assistant.ingest.metadata import load_catalog, resolve_metadata
-from assistant.ingest.parsing import PARSER_VERSION, parse_document
+from assistant.ingest.metadata import DocMeta, load_catalog, resolve_metadata
+from assistant.ingest.parsing import PARSER_VERSION, ParsedDocument, parse_document
+
+if TYPE_CHECKING:
+    from assistant.index.embeddings import SentenceEmbeddings
 
 log = logging.getLogger(__name__)
 
@@ -94,25 +112,6 @@ def content_hash(data: bytes, settings: Settings) -> str:
     return hashlib.sha256(recipe + b"\0" + data).hexdigest()
 
 
-def open_store(settings: Settings, *, create: bool = False) -> Store:
-    """The published index (``create=False``), or a new unpublished generation to build (``create=True``),
-    in the local folder or on the Chroma server of ``settings.chroma_url``."""
-    from assistant.index.embeddings import resolve_model_name
-
-    model = resolve_model_name(settings.embedding_model, settings.model_dir)
-    return Store(settings.store, collection=settings.collection, model=model, threads=settings.torch_threads,
-                 create=create, url=settings.chroma_url or None)
-
-
-def _has_index(settings: Settings) -> bool:
-    """Whether a published index exists (a damaged one counts: opening it then says how to rebuild)."""
-    if settings.chroma_url:
-        from assistant.index.store import server_has_index
-
-        return server_has_index(settings.chroma_url, settings.collection)
-    return read_pointer(settings.store) is not None or (settings.store / LEGACY_DB).is_file()
-
-
 def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, progress: bool = True) -> IngestReport:
     """Index ``paths`` incrementally into a new generation and switch to it atomically.
 
@@ -125,7 +124,7 @@ def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, prog
     report = IngestReport()
     with ingest_lock(settings.store):
         log.info("ingest lock taken on %s", settings.chroma_url or settings.store)
-        old = open_store(settings) if not rebuild and _has_index(settings) else None
+        old = open_store(settings) if not rebuild and has_index(settings) else None
         new: Store | None = None
         published = False
         try:
@@ -159,8 +158,6 @@ def _count_commitments(documents: dict[str, dict[str, Any]]) -> dict[str, int]:
 
 def _published(settings: Settings) -> str | None:
     """The serving generation's name even when it is not opened (``--rebuild``, or a damaged index)."""
-    from assistant.index.store import current_generation
-
     try:
         return current_generation(settings.store, settings.chroma_url or None, settings.collection) or None
     except Exception:  # unreachable or damaged: nothing to keep for readers
@@ -169,12 +166,7 @@ def _published(settings: Settings) -> str | None:
 
 def _remove_stale(settings: Settings, new: Store | None) -> None:
     if settings.chroma_url:
-        if new is not None:
-            from assistant.index.store import remove_stale_server_generations
-
-            removed = remove_stale_server_generations(new.client, settings.collection)
-        else:
-            removed = []
+        removed = remove_stale_server_generations(new.client, settings.collection) if new is not None else []
     else:
         removed = remove_stale(settings.store)
     if removed:
@@ -186,107 +178,143 @@ def _ingest_into(paths: list[Path], settings: Settings, old: Store | None, repor
     """Process the files; returns the new (unpublished) generation, or None when nothing changed."""
     building: list[Store] = []
     try:
-        return _build(paths, settings, old, report, progress, building)
+        return _build(paths, _Run(settings, old, report, building), progress)
     except BaseException:
         for store in building:  # an error (not a kill): drop the unfinished generation now
             store.discard()
         raise
 
 
-def _build(paths: list[Path], settings: Settings, old: Store | None, report: IngestReport, progress: bool,
-           building: list[Store]) -> Store | None:
-    from assistant.index.embeddings import SentenceEmbeddings
+@dataclass
+class _Run:
+    """One ingest run while it reads the files: the index it starts from and what it has done so far."""
 
-    files, report.failed = discover(paths)
-    catalogs: dict[Path, dict[str, dict[str, str]]] = {}
-    known = old.documents() if old else {}
-    written: dict[str, dict] = {}
-    refreshed: dict[str, dict[str, Any]] = {}  # unchanged documents whose commitments a new extractor re-reads
-    current: set[str] = set()
+    settings: Settings
+    old: Store | None
+    report: IngestReport
+    building: list[Store]  # the generation being built, once created (discarded by the caller on an error)
+    known: dict[str, dict[str, Any]] = field(init=False)  # the registry of the index it starts from
+    written: dict[str, dict[str, Any]] = field(default_factory=dict)  # registry entries of documents embedded
+    #: commitments of unchanged documents that a new extractor version read again (no new embedding)
+    refreshed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    current: set[str] = field(default_factory=set)  # ids of the documents read in this run
+    catalogs: dict[Path, dict[str, dict[str, str]]] = field(default_factory=dict)  # per folder
     new: Store | None = None
     embedder: SentenceEmbeddings | None = None
+
+    def __post_init__(self) -> None:
+        self.known = self.old.documents() if self.old else {}
+
+    def generation(self) -> Store:
+        """The new generation, created on first use."""
+        if self.new is None:
+            self.new = open_store(self.settings, create=True)
+            self.building.append(self.new)
+        return self.new
+
+
+def _build(paths: list[Path], run: _Run, progress: bool) -> Store | None:
+    files, run.report.failed = discover(paths)
     bar = tqdm(total=len(files), desc="Ingest", unit="doc", disable=not progress, file=sys.stderr)
     for path in files:
         bar.set_postfix_str(path.name[:40])
         bar.update()
-        log.info("reading %s", path)
-        try:
-            text, data = load_text(path)
-        except LoadError as exc:
-            report.failed.append((str(path), str(exc).split(": ", 1)[-1]))
-            continue
-        catalog = catalogs.setdefault(path.parent, load_catalog(path.parent))
-        meta = resolve_metadata(text, path, catalog)
-        if meta.doc_id in current:
-            report.failed.append((str(path), f"another file already has the id {meta.doc_id!r}; rename one"))
-            continue
-        current.add(meta.doc_id)
-        digest = content_hash(data, settings)
-        previous = known.get(meta.doc_id)
-        if previous and previous.get("hash") == digest:
-            if (previous.get("commitments") or {}).get("version") != EXTRACTOR_VERSION:
-                # a new commitments extractor: read the document again, without embedding it again
-                parsed = parse_document(text)
-                chunks = chunk_document(meta.doc_id, parsed, max_tokens=settings.chunk_max_tokens,
-                                        min_tokens=settings.chunk_min_tokens)
-                refreshed[meta.doc_id] = commitment_rows(parsed, meta.to_dict(), chunks)
-            report.skipped.append(meta.doc_id)
-            continue
-        indexed = {**known, **written}
-        duplicate = next((d for d, info in indexed.items() if d != meta.doc_id and info.get("hash") == digest), None)
-        if duplicate:
-            report.failed.append((str(path), f"same content as the indexed document {duplicate!r}"))
-            continue
-        log.info("parsing %s", meta.doc_id)
-        parsed = parse_document(text)
-        chunks = chunk_document(meta.doc_id, parsed, max_tokens=settings.chunk_max_tokens,
-                                min_tokens=settings.chunk_min_tokens)
-        if not chunks:
-            report.failed.append((str(path), "no text to index after cleaning"))
-            continue
-        if new is None:
-            new = open_store(settings, create=True)
-            building.append(new)
-            embedder = SentenceEmbeddings(new.model, settings.torch_threads)
-            log.info("building generation %s", new.generation)
-        assert embedder is not None
-        texts = [indexed_text(meta.title, meta.so_hieu, c.section, c.text) for c in chunks]
-        log.info("embedding %s (%d chunks)", meta.doc_id, len(chunks))
-        vectors: list[list[float]] = []
-        for batch in iter_batches(texts, 16):
-            vectors += embedder.embed_documents(list(batch))
-        info = meta.to_dict()
-        # the document's targets and responsibilities travel with its registry entry, so they are carried
-        # over, published and rolled back together with its chunks (in a local store or on a Chroma server)
-        info["commitments"] = commitment_rows(parsed, info, chunks)
-        new.replace_document(info, chunks, vectors, content_hash=digest, text=parsed.text)
-        written[meta.doc_id] = new.documents()[meta.doc_id]
-        (report.updated if previous else report.added).append(meta.doc_id)
-        report.chunks[meta.doc_id] = len(chunks)
+        _read_file(run, path)
     bar.close()
-    # Documents that came from a scanned folder and are gone from it are removed from the index; the
-    # others (unchanged, or indexed from elsewhere) are carried over into the new generation.
+    return _carry_over(run, paths)
+
+
+def _chunks(doc_id: str, parsed: ParsedDocument, settings: Settings) -> list[Chunk]:
+    return chunk_document(doc_id, parsed, max_tokens=settings.chunk_max_tokens, min_tokens=settings.chunk_min_tokens)
+
+
+def _read_file(run: _Run, path: Path) -> None:
+    """Read one file and index it into the new generation, unless it is unchanged, a duplicate or unreadable."""
+    report = run.report
+    log.info("reading %s", path)
+    try:
+        text, data = load_text(path)
+    except LoadError as exc:
+        report.failed.append((str(path), str(exc).split(": ", 1)[-1]))
+        return
+    catalog = run.catalogs.setdefault(path.parent, load_catalog(path.parent))
+    meta = resolve_metadata(text, path, catalog)
+    if meta.doc_id in run.current:
+        report.failed.append((str(path), f"another file already has the id {meta.doc_id!r}; rename one"))
+        return
+    run.current.add(meta.doc_id)
+    digest = content_hash(data, run.settings)
+    previous = run.known.get(meta.doc_id)
+    if previous and previous.get("hash") == digest:
+        if (previous.get("commitments") or {}).get("version") != EXTRACTOR_VERSION:
+            # a new commitments extractor: read the document again, without embedding it again
+            parsed = parse_document(text)
+            chunks = _chunks(meta.doc_id, parsed, run.settings)
+            run.refreshed[meta.doc_id] = commitment_rows(parsed, meta.to_dict(), chunks)
+        report.skipped.append(meta.doc_id)
+        return
+    indexed = {**run.known, **run.written}
+    duplicate = next((d for d, info in indexed.items() if d != meta.doc_id and info.get("hash") == digest), None)
+    if duplicate:
+        report.failed.append((str(path), f"same content as the indexed document {duplicate!r}"))
+        return
+    _index_document(run, path, meta, text, digest)
+
+
+def _index_document(run: _Run, path: Path, meta: DocMeta, text: str, digest: str) -> None:
+    """Parse, chunk, embed and write one new or changed document into the new generation."""
+    from assistant.index.embeddings import SentenceEmbeddings
+
+    log.info("parsing %s", meta.doc_id)
+    parsed = parse_document(text)
+    chunks = _chunks(meta.doc_id, parsed, run.settings)
+    if not chunks:
+        run.report.failed.append((str(path), "no text to index after cleaning"))
+        return
+    if run.new is None:
+        new = run.generation()
+        run.embedder = SentenceEmbeddings(new.model, run.settings.torch_threads)
+        log.info("building generation %s", new.generation)
+    new, embedder = run.generation(), run.embedder
+    assert embedder is not None
+    texts = [indexed_text(meta.title, meta.so_hieu, c.section, c.text) for c in chunks]
+    log.info("embedding %s (%d chunks)", meta.doc_id, len(chunks))
+    vectors: list[list[float]] = []
+    for batch in iter_batches(texts, 16):
+        vectors += embedder.embed_documents(list(batch))
+    info = meta.to_dict()
+    # the document's targets and responsibilities travel with its registry entry, so they are carried
+    # over, published and rolled back together with its chunks (in a local store or on a Chroma server)
+    info["commitments"] = commitment_rows(parsed, info, chunks)
+    new.replace_document(info, chunks, vectors, content_hash=digest, text=parsed.text)
+    run.written[meta.doc_id] = new.documents()[meta.doc_id]
+    (run.report.updated if run.known.get(meta.doc_id) else run.report.added).append(meta.doc_id)
+    run.report.chunks[meta.doc_id] = len(chunks)
+
+
+def _carry_over(run: _Run, paths: list[Path]) -> Store | None:
+    """Documents that came from a scanned folder and are gone from it are removed from the index; the
+    others (unchanged, or indexed from elsewhere) are carried over into the new generation. Returns the
+    new generation, or None when nothing changed."""
     scanned_dirs = [p.resolve() for p in paths if p.is_dir()]
     carry = []
-    for doc_id, info in known.items():
-        if doc_id in written:
+    for doc_id, info in run.known.items():
+        if doc_id in run.written:
             continue
         src = Path(info.get("source_path", ""))
-        if doc_id not in current and any(d in src.parents for d in scanned_dirs) and not src.exists():
-            report.removed.append(doc_id)
+        if doc_id not in run.current and any(d in src.parents for d in scanned_dirs) and not src.exists():
+            run.report.removed.append(doc_id)
         else:
             carry.append(doc_id)
-    if new is None and not report.removed and not refreshed:
+    if run.new is None and not run.report.removed and not run.refreshed:
         return None
-    if new is None:
-        new = open_store(settings, create=True)
-        building.append(new)
-    if old is not None and carry:
+    new = run.generation()
+    if run.old is not None and carry:
         log.info("copying %d unchanged documents into generation %s", len(carry), new.generation)
         for doc_id in carry:
-            new.copy_document(old, doc_id)
-            if doc_id in refreshed:
-                new.documents()[doc_id]["commitments"] = refreshed[doc_id]
+            new.copy_document(run.old, doc_id)
+            if doc_id in run.refreshed:
+                new.documents()[doc_id]["commitments"] = run.refreshed[doc_id]
     return new
 
 
@@ -315,8 +343,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BUSY
     except Exception as exc:  # a clear one-line message instead of a traceback
-        from assistant.index.store import StoreError
-
         if isinstance(exc, StoreError | RuntimeError):
             print(f"error: {exc}", file=sys.stderr)
             return 1

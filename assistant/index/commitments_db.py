@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
@@ -70,7 +70,7 @@ class CommitmentStore:
         self.path = Path(path)
 
     @contextmanager
-    def _connect(self):  # type: ignore[no-untyped-def]
+    def _connect(self) -> Iterator[sqlite3.Connection]:
         if not self.path.exists():
             raise FileNotFoundError(
                 f"no commitments table at {self.path}; build the index first: python ingest.py")

@@ -8,7 +8,8 @@ next ingest deletes.
 Local layout of the store folder::
 
     CURRENT              name of the serving generation; replaced with os.replace (atomic on POSIX)
-    .ingest.lock         flock'ed by the running ingest; the kernel releases it when the process dies
+    .ingest.lock         flock'ed by the running ingest (filelock), which writes its pid and start time in
+                         it; the kernel releases the lock when the process dies
     g-<time>-<rand>/     one complete Chroma database + documents.json; every process reading it holds a
                          shared flock on its ``.readers`` file, so cleanup never deletes an index in use
 
@@ -30,6 +31,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+
+from filelock import FileLock, Timeout
 
 log = logging.getLogger(__name__)
 
@@ -83,28 +86,49 @@ def write_pointer(root: Path, name: str) -> None:
 
 @contextmanager
 def ingest_lock(root: Path) -> Iterator[None]:
-    """Hold the store's ingest lock, or raise :class:`IngestBusy` at once if another process has it."""
+    """Hold the store's ingest lock, or raise :class:`IngestBusy` at once if another process has it.
+
+    A ``filelock.FileLock`` (an exclusive ``flock`` on Unix, released by the kernel when the process dies),
+    tried once without waiting. It never truncates the file when it fails to take it, so the holder's
+    "pid N, started …" line, written when the lock is taken, is what a refused ingest reports.
+    ``fallback_to_soft=False``: on a filesystem without ``flock`` it fails instead of using a marker file
+    that a killed process would leave behind.
+    """
     root.mkdir(parents=True, exist_ok=True)
-    fh = (root / INGEST_LOCK).open("a+", encoding="utf-8")
+    path = root / INGEST_LOCK
+    lock = FileLock(path, blocking=False, fallback_to_soft=False, on_acquired=_write_holder)
     try:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            raise IngestBusy(f"another ingest is already running on {root} ({holder}); wait for it to finish, "
-                             "then run this one again (the current index keeps answering meanwhile).") from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
-        fh.flush()
+        lock.acquire()
+    except Timeout:
+        raise IngestBusy(f"another ingest is already running on {root} ({_holder(path)}); wait for it to finish, "
+                         "then run this one again (the current index keeps answering meanwhile).") from None
+    try:
         yield
     finally:
-        fh.close()  # closing the file releases the lock
+        lock.release()
+
+
+def _write_holder(fd: int) -> None:
+    """Record who holds the ingest lock in the lock file (through the lock's own descriptor)."""
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}".encode(), 0)
+
+
+def _holder(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip() or "another process"
+    except OSError:
+        return "another process"
 
 
 class ReaderLock:
-    """A shared lock on a generation, held while a process reads it (released when closed or on exit)."""
+    """A shared lock on a generation, held while a process reads it (released when closed or on exit).
+
+    Plain ``fcntl.flock(LOCK_SH)`` on the generation's ``.readers`` file, probed by :func:`_unused` with a
+    non-blocking ``LOCK_EX``: ``filelock.FileLock`` only takes exclusive locks, and filelock's
+    ``ReadWriteLock`` keeps its state in an SQLite database, not in a ``flock`` on this file, so it would
+    change what readers hold and how cleanup sees them.
+    """
 
     def __init__(self, folder: Path) -> None:
         self._fh: IO[str] | None = (folder / READERS).open("a+", encoding="utf-8")

@@ -11,6 +11,10 @@ published one, ingest builds a new one and publishes it atomically. Two back end
 
 The registry records each document's metadata, content hash and canonical text, which incremental
 ingest and the source viewer need and which Chroma's per-chunk metadata cannot hold efficiently.
+
+:func:`open_store` and :func:`has_index` live here rather than beside the ingest run
+(:mod:`assistant.index.build`), so the answering side (CLI, pipeline, app) opens the index without
+importing the ingest machinery.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import os
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import chromadb
@@ -36,8 +40,11 @@ from assistant.index.generations import (
     read_pointer,
     write_pointer,
 )
-from assistant.ingest.chunking import Chunk
 from assistant.lexicon.text import nfc
+
+if TYPE_CHECKING:  # only for type hints: readers of the index need nothing from the ingest side
+    from assistant.core.settings import Settings
+    from assistant.ingest.chunking import Chunk
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +110,23 @@ def server_has_index(url: str, collection: str) -> bool:
     if f"{collection}-meta" not in names:
         return False
     return bool(client.get_collection(f"{collection}-meta", embedding_function=None).get(ids=["current"])["ids"])
+
+
+def open_store(settings: Settings, *, create: bool = False) -> Store:
+    """The published index (``create=False``), or a new unpublished generation to build (``create=True``),
+    in the local folder or on the Chroma server of ``settings.chroma_url``."""
+    from assistant.index.embeddings import resolve_model_name
+
+    model = resolve_model_name(settings.embedding_model, settings.model_dir)
+    return Store(settings.store, collection=settings.collection, model=model, threads=settings.torch_threads,
+                 create=create, url=settings.chroma_url or None)
+
+
+def has_index(settings: Settings) -> bool:
+    """Whether a published index exists (a damaged one counts: opening it then says how to rebuild)."""
+    if settings.chroma_url:
+        return server_has_index(settings.chroma_url, settings.collection)
+    return read_pointer(settings.store) is not None or (settings.store / LEGACY_DB).is_file()
 
 
 class Store:

@@ -1,12 +1,28 @@
-"""Read a document file into text (.txt, .md, .html, .docx, .pdf), or say clearly why not."""
+"""Read a document file into text (.txt, .md, .html, .docx, .pdf), or say clearly why not.
+
+Libraries read the formats: BeautifulSoup the HTML, python-docx's WordprocessingML elements the DOCX,
+pypdf the PDF. What is ours is what the rest of ingest relies on: a refusal with a reason for every file
+that cannot be indexed (empty, binary, over 20 MB, broken or truncated DOCX/PDF, not UTF-8, legacy VNI
+Vietnamese), Windows-1258 accepted only when it reads as Vietnamese, and the line layout the parser
+expects: one line per paragraph, and table cells side by side, separated by " | ".
+"""
 
 from __future__ import annotations
 
-import html
 import re
 import zipfile
-from html.parser import HTMLParser
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
+
+from bs4 import BeautifulSoup, NavigableString
+from bs4.element import PreformattedString
+from docx.oxml import parse_xml
+from docx.oxml.ns import qn
+from docx.oxml.table import CT_Tbl, CT_Tc
+from docx.oxml.text.paragraph import CT_P
+from docx.oxml.xmlchemy import BaseOxmlElement
+from lxml import etree
 
 SUPPORTED = {".txt", ".md", ".html", ".htm", ".docx", ".pdf"}
 MAX_BYTES = 20 * 1024 * 1024
@@ -52,45 +68,97 @@ def _decode(data: bytes, path: Path) -> str:
     return text
 
 
-class _HTMLText(HTMLParser):
-    _BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article"}
+# -- HTML -------------------------------------------------------------------------------------------
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self._skip = 0
+#: Elements that start and end a line (so two blocks in a row leave a blank line between them, which the
+#: parser reads as a paragraph break); table cells are set side by side with " | ".
+_HTML_BLOCKS = ["p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article"]
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in {"script", "style"}:
-            self._skip += 1
-        elif tag in self._BLOCK:
-            self.parts.append("\n")
-        elif tag in {"td", "th"}:
-            self.parts.append(" | ")
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag in {"script", "style"}:
-            self._skip = max(0, self._skip - 1)
-        elif tag in self._BLOCK:
-            self.parts.append("\n")
+def _html_text(markup: str) -> str:
+    """Visible text of an HTML page: blocks on their own lines, table cells as ``" | a | b"``.
 
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
+    BeautifulSoup (``html.parser``) builds the tree; script and style contents, comments, doctypes,
+    CDATA and processing instructions are left out. ``<br>`` ends a line but not the paragraph (one
+    new line), so the parser can rejoin a sentence wrapped with it. The parser downstream reads the
+    ``|`` rows as table rows.
+    """
+    soup = BeautifulSoup(markup, "html.parser")
+    for hidden in soup.find_all(["script", "style"]):
+        hidden.decompose()
+    for block in soup.find_all(_HTML_BLOCKS):
+        block.insert(0, NavigableString("\n"))
+        block.append(NavigableString("\n"))
+    for line_break in soup.find_all("br"):
+        line_break.insert(0, NavigableString("\n"))
+    for cell in soup.find_all(["td", "th"]):
+        cell.insert(0, NavigableString(" | "))
+    return "".join(str(node) for node in soup.descendants
+                   if isinstance(node, NavigableString) and not isinstance(node, PreformattedString))
+
+
+# -- DOCX -------------------------------------------------------------------------------------------
+
+_W_BODY, _W_P, _W_TBL = qn("w:body"), qn("w:p"), qn("w:tbl")
+_W_SKIPPED = {qn("w:del"), qn("w:moveFrom"), qn("w:sectPr")}  # deleted text, page layout
+#: every run of a paragraph (also inside hyperlinks, tracked insertions, fields, smart tags and inline
+#: content controls), but not the paragraphs of text boxes anchored in it nor deleted text
+_RUNS = ".//w:r[not(ancestor::w:txbxContent) and not(ancestor::w:del) and not(ancestor::w:moveFrom)]"
 
 
 def _docx_text(path: Path) -> str:
+    """Text of a .docx: paragraphs and tables in document order, a table row as one ``| a | b |`` line.
+
+    The main part (``word/document.xml``) is read from the zip and parsed with python-docx's element
+    classes, which decode runs (text, tabs, line breaks, non-breaking hyphens) and the table grid
+    (spanned and vertically merged cells). The body is walked here rather than with
+    ``Document.iter_inner_content()``, which skips the paragraphs inside content controls (``w:sdt``)
+    and custom XML; and the package is not opened with ``docx.Document()``, which needs its
+    relationship parts, so that minimal packages written by other tools still read, as before.
+    """
     try:
         with zipfile.ZipFile(path) as zf:
-            xml = zf.read("word/document.xml").decode("utf-8")
-    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+            xml = zf.read("word/document.xml")
+        body = parse_xml(xml).find(_W_BODY)
+    except (zipfile.BadZipFile, KeyError, OSError, zlib.error, etree.XMLSyntaxError) as exc:
         raise LoadError(f"{path.name}: not a readable .docx file ({exc})") from exc
-    paragraphs = []
-    for para in re.findall(r"<w:p[ >].*?</w:p>", xml, flags=re.DOTALL):
-        # text runs, with tabs and line breaks kept as spaces / new lines so words are not glued
-        pieces = re.findall(r"<w:t(?: [^>]*)?>(.*?)</w:t>|<w:(tab)/>|<w:(br|cr)/>", para, flags=re.DOTALL)
-        paragraphs.append(html.unescape("".join(t if t else " " if tab else "\n" for t, tab, br in pieces)))
-    return "\n".join(paragraphs)
+    return "" if body is None else "\n".join(_docx_blocks(body))
+
+
+def _docx_blocks(container: BaseOxmlElement) -> Iterator[str]:
+    """Lines of the paragraphs and tables in ``container`` (the body or a cell), in document order; other
+    containers (content controls, custom XML) are read through."""
+    for child in container.iterchildren():
+        if child.tag == _W_P:
+            if len(child):  # Word's bare empty paragraph (<w:p …/>) gives no line, as it always did here
+                yield _paragraph_text(child)
+        elif child.tag == _W_TBL:
+            yield from _table_lines(child)
+        elif child.tag not in _W_SKIPPED:
+            yield from _docx_blocks(child)
+
+
+def _paragraph_text(paragraph: CT_P) -> str:
+    # python-docx gives a tab as "\t"; a space, as before, keeps header fields apart without a tab
+    return "".join(run.text for run in paragraph.xpath(_RUNS)).replace("\t", " ")
+
+
+def _table_lines(table: CT_Tbl) -> Iterator[str]:
+    """One ``| a | b |`` line per row, with a blank line around each so that the parser never joins a row
+    to a neighbouring line as if it were wrapped. A cell spanning several columns is given once, a
+    vertically merged cell in its first row only; empty cells and rows are left out."""
+    yield ""
+    for row in table.tr_lst:
+        cells = [_cell_text(cell) for cell in row.tc_lst if cell.vMerge != "continue"]
+        cells = [cell for cell in cells if cell]
+        if cells:
+            yield "| " + " | ".join(cells) + " |"
+            yield ""
+
+
+def _cell_text(cell: CT_Tc) -> str:
+    """A cell's paragraphs (and nested tables) on one line."""
+    return " ".join(line.strip() for line in _docx_blocks(cell) if line.strip())
 
 
 def _pdf_text(path: Path) -> str:
@@ -126,9 +194,7 @@ def load_text(path: Path) -> tuple[str, bytes]:
     elif suffix == ".pdf":
         text = _pdf_text(path)
     elif suffix in {".html", ".htm"}:
-        parser = _HTMLText()
-        parser.feed(_decode(data, path))
-        text = "".join(parser.parts)
+        text = _html_text(_decode(data, path))
     else:
         text = _decode(data, path)
     if len(re.findall(r"\w", text)) < 20:

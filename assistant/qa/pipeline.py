@@ -45,8 +45,8 @@ class Request:
 
 class Pipeline:
     def __init__(self, settings: Settings | None = None) -> None:
-        from assistant.index.build import open_store
         from assistant.index.embeddings import SentenceEmbeddings
+        from assistant.index.store import open_store
 
         started = time.perf_counter()
         self.settings = settings or get_settings()
