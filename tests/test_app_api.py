@@ -169,7 +169,7 @@ def test_an_internal_error_is_logged_not_shown(client, served, monkeypatch, capl
         raise RuntimeError("secret detail from /srv/internal/path")
 
     monkeypatch.setattr(service, "pipeline", SimpleNamespace(ask=boom))
-    with caplog.at_level(logging.ERROR, logger="assistant.web.app"):
+    with caplog.at_level(logging.ERROR, logger="assistant.web.service"):
         out = client.predict(LANG_SON_Q, api_name="/ask")
     assert out["status"] == "error" and "lỗi nội bộ" in out["message"]
     assert "secret" not in str(out) and "Traceback" not in str(out)
@@ -212,6 +212,22 @@ def test_login_is_required_when_auth_is_set(tmp_path):
             Client(s.url, auth=("canbo", "sai"), verbose=False)
         c = Client(s.url, auth=("canbo", "mật-khẩu"), verbose=False)
         assert c.predict("Ai chủ trì?", api_name="/ask")["status"] == "answered"
+    finally:
+        s.demo.close()
+
+
+def test_the_page_carries_the_stylesheet_and_the_script(tmp_path):
+    """The CSS and JavaScript are package data (assistant/web/static/), read once and served with the page."""
+    import urllib.request
+
+    from assistant.web import appearance
+
+    assert ".cchc-card" in appearance.CSS and "MutationObserver" in appearance.HEAD
+    s = start(TinyPipeline(tmp_path / "f.sqlite3"), tmp_path / "f.sqlite3")
+    try:
+        with urllib.request.urlopen(s.url, timeout=30) as r:
+            page = r.read().decode("utf-8")
+        assert r.status == 200 and "mark.cchc-fact" in page and "MutationObserver" in page
     finally:
         s.demo.close()
 
@@ -328,7 +344,7 @@ def test_chat_turn_shows_an_internal_error_without_the_trace(tiny_service, caplo
         raise RuntimeError("secret detail from /srv/internal/path")
 
     tiny_service.pipeline = SimpleNamespace(ask=boom)
-    with caplog.at_level(logging.ERROR, logger="assistant.web.app"):
+    with caplog.at_level(logging.ERROR, logger="assistant.web.service"):
         *_, (chat, _, past, answered, _) = webapp.chat_turn(tiny_service, "Ai chủ trì?", [], [], {}, "", "",
                                                              stream_delay=0)
     shown = chat[-1]["content"]

@@ -55,13 +55,13 @@ def test_percentiles_and_memory_trend():
 
 def test_the_app_trims_freed_memory_every_few_hundred_answers(tmp_path: Path, monkeypatch):
     import assistant.web.memory
-    from assistant.web import app as webapp
+    from assistant.web import service as web_service
     from assistant.web.feedback import FeedbackStore
 
     calls = []
     monkeypatch.setattr(assistant.web.memory, "trim", lambda: calls.append(1) or True)
-    monkeypatch.setattr(webapp, "TRIM_EVERY", 5)
-    service = webapp.ChatService(TinyPipeline(tmp_path / "f.sqlite3"), FeedbackStore(tmp_path / "f.sqlite3"))
+    monkeypatch.setattr(web_service, "TRIM_EVERY", 5)
+    service = web_service.ChatService(TinyPipeline(tmp_path / "f.sqlite3"), FeedbackStore(tmp_path / "f.sqlite3"))
     for _ in range(12):
         assert service.ask("Ai chủ trì?")["status"] == "answered"
     assert len(calls) == 2

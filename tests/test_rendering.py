@@ -232,3 +232,34 @@ def test_documents_html_lists_metadata_and_chunk_counts():
     assert "Kế hoạch 249/KH-UBND" in html and "29/12/2021" in html and "Bản tin tóm tắt" in html
     assert ">105<" in html and ">29<" in html and "Văn bản chính thức" in html
     assert balanced(html)
+
+
+def test_templates_escape_every_value_as_html_escape_does():
+    """The Jinja2 templates escape like the hand-built HTML they replaced: quotes as &quot; / &#x27;, None as
+    nothing; only HTML built by the package itself (Markup) passes through."""
+    from markupsafe import Markup
+
+    from assistant.web.templating import render
+
+    assert r.notice_html("a\"b'<c>&", "warn\"><x") == (
+        '<div class="cchc-notice cchc-notice-warn&quot;&gt;&lt;x" role="alert">a&quot;b&#x27;&lt;c&gt;&amp;</div>')
+    card = r.source_card({"n": None, "doc_id": "d\"", "title": None, "text": "x"})
+    assert 'data-n="" data-doc="d&quot;"' in card and "None" not in card
+    assert str(render("chat.html.j2", "answer", "answered", Markup("<p>ok</p>"))) == (
+        '<div class="cchc-answer cchc-answered"><p>ok</p></div>')
+    assert str(render("chat.html.j2", "answer", "answered", "<p>no</p>")) == (
+        '<div class="cchc-answer cchc-answered">&lt;p&gt;no&lt;/p&gt;</div>')
+
+
+def test_templates_render_on_one_line():
+    """Templates are written over several lines; the loader joins them (a blank line would end the chat's
+    Markdown HTML block), keeping the spaces inside a line."""
+    html = r.documents_html({"d": {"title": "T", "province": "P", "chunks": 2}})
+    assert "\n" not in html and "<p><strong>1</strong> văn bản của <strong>1</strong> tỉnh, " in html
+    card = r.source_card({"n": 1, "doc_id": "d", "title": "T", "so_hieu": "1/KH", "section": "S", "text": "x"})
+    assert '<span class="cchc-n">[1]</span> <span class="cchc-title">T</span> <span class="cchc-badge">1/KH</span>' in card
+
+
+def test_highlight_stopwords_are_one_lexicon_constant():
+    assert {"accented", "accentless"} == set(r.HIGHLIGHT_STOPWORDS)
+    assert "gì" in r.HIGHLIGHT_STOPWORDS["accented"] and "tai" not in r.HIGHLIGHT_STOPWORDS["accentless"]

@@ -1,13 +1,15 @@
 """The "Cam kết" tab: what each plan commits to, filterable, searchable, comparable, exportable.
 
 Built inside the chat app's ``gr.Blocks`` so it shares the loaded documents (for the source
-passage of a selected row) and the same server. All data comes from the commitments tables.
+passage of a selected row) and the same server. All data comes from the commitments tables; its HTML
+pieces are the macros of ``templates/commitments.html.j2``.
 """
 
 from __future__ import annotations
 
 import logging
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from assistant.index import commitment_views as views
 from assistant.index.commitments_db import CommitmentStore
 from assistant.lexicon.areas import AREAS, INDICATOR_LABELS
 from assistant.web import rendering
+from assistant.web.templating import render
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +109,8 @@ class CommitmentsView:
     def comparison(self, indicator_key: str, year: str) -> tuple[pd.DataFrame, str]:
         rows = views.comparison(self.db, indicator_key, year or None) if indicator_key else []
         if not rows:
-            return pd.DataFrame(columns=["Tỉnh", "Giá trị", "Mức"]), (
-                "<p class='cchc-muted'>Chưa có tỉnh nào đặt chỉ tiêu này trong các văn bản đã lập chỉ mục.</p>"
-                if indicator_key else "")
+            empty = str(render("commitments.html.j2", "no_comparison")) if indicator_key else ""
+            return pd.DataFrame(columns=["Tỉnh", "Giá trị", "Mức"]), empty
         # one bar per province: its latest target; the table lists them all with their wording
         units = [r["unit"] for r in rows]
         unit = max(set(units), key=units.count)
@@ -118,15 +120,34 @@ class CommitmentsView:
                 best[r["province"]] = r
         chart = pd.DataFrame([{"Tỉnh": p, "Giá trị": r["number"], "Mức": r["value"],
                                "Năm": r["year"] or r["effective_year"] or ""} for p, r in best.items()])
-        lines = "".join(
-            f"<tr><td>{rendering.esc(r['province'])}</td><td><strong>{rendering.esc(r['value'])}</strong></td>"
-            f"<td>{rendering.esc(r['year'] or r['effective_year'] or '')}</td>"
-            f"<td>{rendering.esc(r['indicator'])}</td><td>{rendering.esc(r['so_hieu'] or '')}</td>"
-            f"<td class='cchc-muted'>{rendering.esc(r['section'])}</td></tr>" for r in rows)
-        table = ("<table class='cchc-compare'><thead><tr><th>Tỉnh</th><th>Mức</th><th>Năm</th><th>Chỉ tiêu</th>"
-                 f"<th>Văn bản</th><th>Mục</th></tr></thead><tbody>{lines}</tbody></table>"
-                 f"<p class='cchc-muted'>Đơn vị của biểu đồ: {rendering.esc(unit or '—')}.</p>")
+        table = str(render("commitments.html.j2", "comparison", rows, unit))
         return chart, table
+
+
+@dataclass
+class _Tab:
+    """The tab's components that events read and write."""
+
+    kind: gr.Radio
+    province: gr.Dropdown
+    area: gr.Dropdown
+    year: gr.Dropdown
+    agency: gr.Textbox
+    role: gr.Dropdown
+    search: gr.Textbox
+    status: gr.HTML
+    table: gr.Dataframe
+    download: gr.DownloadButton
+    source: gr.HTML
+    rows: gr.State
+    indicator: gr.Dropdown
+    compare_year: gr.Dropdown
+    chart: gr.BarPlot
+    compare_table: gr.HTML
+
+    @property
+    def filters(self) -> list[Any]:
+        return [self.kind, self.province, self.area, self.year, self.agency, self.role, self.search]
 
 
 def build_tab(demo: gr.Blocks, service: Any) -> None:
@@ -134,74 +155,82 @@ def build_tab(demo: gr.Blocks, service: Any) -> None:
     view = CommitmentsView(service)
     with gr.Tab("Cam kết", id="commitments", elem_id="cchc-tab-commitments"):
         if not view.db.exists:
-            gr.HTML("<p>Chưa có bảng cam kết. Hãy lập lại chỉ mục: <code>python ingest.py</code>.</p>",
-                    elem_id="cchc-commitments-missing")
+            gr.HTML(str(render("commitments.html.j2", "missing")), elem_id="cchc-commitments-missing")
             return
-        gr.Markdown("### Chỉ tiêu và phân công trách nhiệm trong các kế hoạch", elem_id="cchc-commitments-title")
-        with gr.Row(elem_id="cchc-commitments-filters"):
-            kind = gr.Radio(list(KINDS.items()), value="targets", label="Xem", elem_id="cchc-c-kind", scale=2)
-            province = gr.Dropdown(view.province_choices(), value="", label="Tỉnh", elem_id="cchc-c-province",
-                                   scale=1, filterable=False)
-            area = gr.Dropdown([("Tất cả", "")] + [(label, code) for code, label in AREAS.items()], value="",
-                               label="Lĩnh vực", elem_id="cchc-c-area", scale=1, filterable=False)
-            year = gr.Dropdown(view.year_choices(), value="", label="Năm", elem_id="cchc-c-year", scale=1,
-                               filterable=False)
+        tab = _layout(view)
+    _connect(demo, view, tab)
+
+
+def _layout(view: CommitmentsView) -> _Tab:
+    gr.Markdown("### Chỉ tiêu và phân công trách nhiệm trong các kế hoạch", elem_id="cchc-commitments-title")
+    with gr.Row(elem_id="cchc-commitments-filters"):
+        kind = gr.Radio(list(KINDS.items()), value="targets", label="Xem", elem_id="cchc-c-kind", scale=2)
+        province = gr.Dropdown(view.province_choices(), value="", label="Tỉnh", elem_id="cchc-c-province",
+                               scale=1, filterable=False)
+        area = gr.Dropdown([("Tất cả", "")] + [(label, code) for code, label in AREAS.items()], value="",
+                           label="Lĩnh vực", elem_id="cchc-c-area", scale=1, filterable=False)
+        year = gr.Dropdown(view.year_choices(), value="", label="Năm", elem_id="cchc-c-year", scale=1,
+                           filterable=False)
+    with gr.Row():
+        agency = gr.Textbox(label="Cơ quan", placeholder="vd. Sở Nội vụ", elem_id="cchc-c-agency", scale=1)
+        role = gr.Dropdown([("Tất cả", "")] + [(r, r) for r in ROLES], value="", label="Vai trò",
+                           elem_id="cchc-c-role", scale=1, filterable=False)
+        search = gr.Textbox(label="Tìm kiếm", placeholder="vd. dịch vụ công trực tuyến (gõ không dấu cũng được)",
+                            elem_id="cchc-c-search", scale=2)
+    status = gr.HTML("", elem_id="cchc-c-status")
+    table = gr.Dataframe(interactive=False, wrap=True, elem_id="cchc-c-table", max_height=420,
+                         column_widths=["10%", "30%", "13%", "10%", "13%", "10%", "14%"])
+    download = gr.DownloadButton("Tải CSV", elem_id="cchc-c-csv", size="sm")
+    gr.Markdown(HINT, elem_id="cchc-c-hint")
+    source = gr.HTML("", elem_id="cchc-c-source")
+    rows_state = gr.State([])
+    with gr.Accordion("So sánh một chỉ tiêu giữa các tỉnh", open=True, elem_id="cchc-c-compare"):
         with gr.Row():
-            agency = gr.Textbox(label="Cơ quan", placeholder="vd. Sở Nội vụ", elem_id="cchc-c-agency", scale=1)
-            role = gr.Dropdown([("Tất cả", "")] + [(r, r) for r in ROLES], value="", label="Vai trò",
-                               elem_id="cchc-c-role", scale=1, filterable=False)
-            search = gr.Textbox(label="Tìm kiếm", placeholder="vd. dịch vụ công trực tuyến (gõ không dấu cũng được)",
-                                elem_id="cchc-c-search", scale=2)
-        status = gr.HTML("", elem_id="cchc-c-status")
-        table = gr.Dataframe(interactive=False, wrap=True, elem_id="cchc-c-table", max_height=420,
-                             column_widths=["10%", "30%", "13%", "10%", "13%", "10%", "14%"])
-        download = gr.DownloadButton("Tải CSV", elem_id="cchc-c-csv", size="sm")
-        gr.Markdown(HINT, elem_id="cchc-c-hint")
-        source = gr.HTML("", elem_id="cchc-c-source")
-        rows_state = gr.State([])
-        with gr.Accordion("So sánh một chỉ tiêu giữa các tỉnh", open=True, elem_id="cchc-c-compare"):
-            with gr.Row():
-                indicator = gr.Dropdown(view.indicator_choices(), value=None, label="Chỉ tiêu",
-                                        elem_id="cchc-c-indicator", scale=2, filterable=False)
-                compare_year = gr.Dropdown(view.year_choices(), value="", label="Năm", elem_id="cchc-c-cyear",
-                                           scale=1, filterable=False)
-            chart = gr.BarPlot(x="Tỉnh", y="Giá trị", tooltip="all", y_lim=[0, None], elem_id="cchc-c-chart",
-                               x_title="Tỉnh", y_title="Mức chỉ tiêu")
-            compare_table = gr.HTML("", elem_id="cchc-c-compare-table")
+            indicator = gr.Dropdown(view.indicator_choices(), value=None, label="Chỉ tiêu",
+                                    elem_id="cchc-c-indicator", scale=2, filterable=False)
+            compare_year = gr.Dropdown(view.year_choices(), value="", label="Năm", elem_id="cchc-c-cyear",
+                                       scale=1, filterable=False)
+        chart = gr.BarPlot(x="Tỉnh", y="Giá trị", tooltip="all", y_lim=[0, None], elem_id="cchc-c-chart",
+                           x_title="Tỉnh", y_title="Mức chỉ tiêu")
+        compare_table = gr.HTML("", elem_id="cchc-c-compare-table")
+    return _Tab(kind, province, area, year, agency, role, search, status, table, download, source, rows_state,
+                indicator, compare_year, chart, compare_table)
 
-    filters = [kind, province, area, year, agency, role, search]
 
+def _connect(demo: gr.Blocks, view: CommitmentsView, tab: _Tab) -> None:
     def refresh(k: str, p: str, a: str, y: str, ag: str, r: str, q: str) -> tuple[Any, ...]:
         rows, error = view.rows(k, p, a, y, ag, r, q)
         if error:
             message = rendering.notice_html(error, "error")
         else:
             noun = "chỉ tiêu" if k == "targets" else "phân công"
-            message = f"<p class='cchc-muted'>{len(rows)} {noun}</p>"
+            message = str(render("commitments.html.j2", "count", len(rows), noun))
         return view.frame(k, rows), rows, message, gr.DownloadButton(value=view.export(k, rows)), ""
 
-    outputs = [table, rows_state, status, download, source]
-    common = {"api_visibility": "private", "show_progress": "hidden"}
-    for component in (kind, province, area, year, role):
+    filters = tab.filters
+    outputs = [tab.table, tab.rows, tab.status, tab.download, tab.source]
+    common: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
+    for component in (tab.kind, tab.province, tab.area, tab.year, tab.role):
         component.change(refresh, filters, outputs, **common)
-    for box in (agency, search):
+    for box in (tab.agency, tab.search):
         box.submit(refresh, filters, outputs, **common)
         box.blur(refresh, filters, outputs, **common)
 
     def on_select(rows: list[dict[str, Any]], k: str, evt: gr.SelectData) -> str:
         return view.source_html(view.selected(rows, k, evt.row_value, evt.index))
 
-    table.select(on_select, [rows_state, kind], source, **common)
+    tab.table.select(on_select, [tab.rows, tab.kind], tab.source, **common)
 
     def compare(key: str | None, y: str) -> tuple[Any, ...]:
         return view.comparison(key or "", y)
 
-    indicator.change(compare, [indicator, compare_year], [chart, compare_table], **common)
-    compare_year.change(compare, [indicator, compare_year], [chart, compare_table], **common)
+    comparison = [tab.chart, tab.compare_table]
+    tab.indicator.change(compare, [tab.indicator, tab.compare_year], comparison, **common)
+    tab.compare_year.change(compare, [tab.indicator, tab.compare_year], comparison, **common)
 
     # the first view: all targets, and the first indicator compared
     demo.load(refresh, filters, outputs, **common)
     first = view.indicator_choices()[:1]
     if first:
         demo.load(lambda: (gr.Dropdown(value=first[0][1]), *view.comparison(first[0][1], "")), None,
-                  [indicator, chart, compare_table], **common)
+                  [tab.indicator, *comparison], **common)
