@@ -72,9 +72,9 @@ class ChatService:
         if not text or not any(ch.isalnum() for ch in text):
             return texts.EMPTY_QUESTION
         if len(text) > self.max_chars:
-            # every "," of the message becomes "." (the thousands separator, and the sentence's comma too)
-            message = texts.QUESTION_TOO_LONG.format(length=f"{len(text):,}", limit=f"{self.max_chars:,}")
-            return message.replace(",", ".")
+            # Vietnamese writes the thousands separator as "." (2.500)
+            return texts.QUESTION_TOO_LONG.format(length=f"{len(text):,}".replace(",", "."),
+                                                  limit=f"{self.max_chars:,}".replace(",", "."))
         return None
 
     def ask(self, question: str, province: str | None = None, doc_id: str | None = None,

@@ -37,8 +37,7 @@ LLM_SWITCH_INFO = ("Mô hình ngôn ngữ viết lại câu trả lời; mọi c
 # -- instead of an answer ---------------------------------------------------------------------------
 
 EMPTY_QUESTION = "Câu hỏi đang trống. Hãy nhập một câu hỏi về kế hoạch cải cách hành chính."
-#: ``length`` and ``limit`` are formatted with "," as the thousands separator; the caller turns every
-#: "," of the message into "." (see ``ChatService.check``).
+#: ``length`` and ``limit`` come formatted with "." as the thousands separator (``ChatService.check``).
 QUESTION_TOO_LONG = ("Câu hỏi dài {length} ký tự, vượt giới hạn {limit} ký tự. "
                      "Hãy rút gọn câu hỏi, chỉ giữ phần cần hỏi.")
 ANSWER_FAILED = ("Xin lỗi, hệ thống gặp lỗi nội bộ nên chưa trả lời được câu hỏi này. Vui lòng thử lại sau ít "
