@@ -123,6 +123,7 @@ def test_empty_and_over_long_questions_get_clear_messages(client):
     assert out["status"] == "invalid" and "trống" in out["message"]
     out = client.predict("Ai chủ trì? " + "x" * 2100, api_name="/ask")
     assert out["status"] == "invalid" and "vượt giới hạn 2.000 ký tự" in out["message"]
+    assert ", vượt giới hạn" in out["message"] and "Hãy rút gọn câu hỏi, chỉ giữ" in out["message"]
 
 
 @pytest.mark.slow
