@@ -10,25 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.lexicon import vocabulary
+
 # Agency names. Provincial departments have statutory names (Nghị định 24/2014, 107/2020, 45/2025),
 # listed here; other bodies follow regular patterns.
-DEPARTMENTS = [
-    "Nội vụ", "Tư pháp", "Kế hoạch và Đầu tư", "Tài chính", "Công Thương", "Nông nghiệp và Phát triển nông thôn",
-    "Nông nghiệp và Môi trường", "Giao thông vận tải", "Xây dựng", "Tài nguyên và Môi trường",
-    "Thông tin và Truyền thông", "Lao động - Thương binh và Xã hội", "Lao động, Thương binh và Xã hội", "Văn hóa, Thể thao và Du lịch",
-    "Văn hóa và Thể thao", "Văn hóa, Thể thao", "Du lịch", "Khoa học và Công nghệ", "Giáo dục và Đào tạo", "Y tế",
-    "Ngoại vụ", "Dân tộc và Tôn giáo", "Quy hoạch - Kiến trúc",
-]
+DEPARTMENTS: tuple[str, ...] = vocabulary.departments()  # agencies.toml
 _DEPT = "|".join(re.escape(d).replace(r"\ ", r"\s+") for d in sorted(DEPARTMENTS, key=len, reverse=True))
 _UBND = r"(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)"
 # Ministries (Nghị định 25/2025 and the earlier names still found in plans).
-MINISTRIES = [
-    "Nội vụ", "Tư pháp", "Tài chính", "Công an", "Quốc phòng", "Ngoại giao", "Công Thương", "Xây dựng", "Y tế",
-    "Khoa học và Công nghệ", "Giáo dục và Đào tạo", "Nông nghiệp và Môi trường", "Văn hóa, Thể thao và Du lịch",
-    "Dân tộc và Tôn giáo", "Kế hoạch và Đầu tư", "Thông tin và Truyền thông", "Giao thông vận tải",
-    "Tài nguyên và Môi trường", "Nông nghiệp và Phát triển nông thôn", "Lao động - Thương binh và Xã hội",
-    "Lao động, Thương binh và Xã hội",
-]
+MINISTRIES: tuple[str, ...] = vocabulary.ministries()  # agencies.toml
 _MINISTRY = "|".join(re.escape(d).replace(r"\ ", r"\s+") for d in sorted(MINISTRIES, key=len, reverse=True))
 _NAME_WORD = r"(?-i:[A-ZĐÀ-Ỹ])[\wÀ-ỹ]+"  # a capitalised word of a proper name
 _AGENCY = re.compile(
@@ -54,8 +44,15 @@ _AGENCY = re.compile(
     r")",
     re.IGNORECASE,
 )
-ROLE_WORDS = ["chủ trì", "phối hợp", "thường trực", "tham mưu", "phụ trách", "chịu trách nhiệm", "đề nghị"]
-_ROLE = re.compile(r"(chủ trì|phối hợp|thường trực|tham mưu|phụ trách|chịu trách nhiệm)", re.IGNORECASE)
+# roles.toml: every role verb; the role of an agency in a sentence (no "đề nghị"); the roles of a
+# commitments responsibility row (extraction, the explorer, the CLI), whose pattern also takes "có trách nhiệm"
+ROLE_WORDS: tuple[str, ...] = tuple(r.vi for r in vocabulary.roles())
+SENTENCE_ROLES: tuple[str, ...] = vocabulary.role_list("sentence_facts")
+COMMITMENT_ROLES: tuple[str, ...] = vocabulary.role_list("commitments")
+ROLE = re.compile(r"(" + "|".join(re.escape(w) for w in SENTENCE_ROLES) + r")", re.IGNORECASE)
+_ROLE = ROLE
+COMMITMENT_ROLE_WORD = re.compile(
+    r"(?<![\wÀ-ỹ])(" + "|".join(vocabulary.role(w).pattern for w in COMMITMENT_ROLES) + r")(?![\wÀ-ỹ])", re.IGNORECASE)
 
 _NUMBER = r"\d+(?:[.,]\d+)?"
 _TARGET = re.compile(

@@ -3,46 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 
+from assistant.lexicon import vocabulary
 from assistant.lexicon.text import fold
 
-PROVINCES = [
-    "An Giang", "Bà Rịa - Vũng Tàu", "Bắc Giang", "Bắc Kạn", "Bạc Liêu", "Bắc Ninh", "Bến Tre", "Bình Định",
-    "Bình Dương", "Bình Phước", "Bình Thuận", "Cà Mau", "Cao Bằng", "Cần Thơ", "Đà Nẵng", "Đắk Lắk", "Đắk Nông",
-    "Điện Biên", "Đồng Nai", "Đồng Tháp", "Gia Lai", "Hà Giang", "Hà Nam", "Hà Nội", "Hà Tĩnh", "Hải Dương",
-    "Hải Phòng", "Hậu Giang", "Hòa Bình", "Hồ Chí Minh", "Huế", "Hưng Yên", "Khánh Hòa", "Kiên Giang", "Kon Tum",
-    "Lai Châu", "Lâm Đồng", "Lạng Sơn", "Lào Cai", "Long An", "Nam Định", "Nghệ An", "Ninh Bình", "Ninh Thuận",
-    "Phú Thọ", "Phú Yên", "Quảng Bình", "Quảng Nam", "Quảng Ngãi", "Quảng Ninh", "Quảng Trị", "Sóc Trăng",
-    "Sơn La", "Tây Ninh", "Thái Bình", "Thái Nguyên", "Thanh Hóa", "Thừa Thiên Huế", "Tiền Giang", "Trà Vinh",
-    "Tuyên Quang", "Vĩnh Long", "Vĩnh Phúc", "Yên Bái",
-]
-
-# Abbreviation -> expansions. Used both ways: a question using either form matches text using the other.
-ABBREVIATIONS: dict[str, list[str]] = {
-    "CCHC": ["cải cách hành chính"],
-    "TTHC": ["thủ tục hành chính"],
-    "UBND": ["Ủy ban nhân dân"],
-    "HĐND": ["Hội đồng nhân dân"],
-    "CBCCVC": ["cán bộ, công chức, viên chức"],
-    "CBCC": ["cán bộ, công chức"],
-    "VBQPPL": ["văn bản quy phạm pháp luật"],
-    "ĐVSNCL": ["đơn vị sự nghiệp công lập"],
-    "DVC": ["dịch vụ công"],
-    "DVCTT": ["dịch vụ công trực tuyến"],
-    "CNTT": ["công nghệ thông tin"],
-    "CQĐT": ["chính quyền điện tử"],
-    "PAR INDEX": ["Chỉ số cải cách hành chính", "Chỉ số CCHC"],
-    "SIPAS": ["Chỉ số hài lòng về sự phục vụ hành chính", "mức độ hài lòng của người dân, tổ chức"],
-    "PAPI": ["Chỉ số hiệu quả quản trị và hành chính công"],
-    "PCI": ["Chỉ số năng lực cạnh tranh cấp tỉnh"],
-    "DDCI": ["Chỉ số đánh giá năng lực cạnh tranh cấp sở, ngành và địa phương"],
-    "MTTQ": ["Mặt trận Tổ quốc"],
-    "VPUB": ["Văn phòng Ủy ban nhân dân"],
-    "KT-XH": ["kinh tế - xã hội"],
-    "NSNN": ["ngân sách nhà nước"],
-    "LGSP": ["Nền tảng tích hợp, chia sẻ dữ liệu"],
-}
+# provinces.toml: the province names; abbreviations.toml: abbreviation -> its long forms, used both ways
+# (a question using either form matches text using the other)
+PROVINCES: tuple[str, ...] = vocabulary.provinces()
+ABBREVIATIONS: Mapping[str, tuple[str, ...]] = vocabulary.abbreviations()
 
 
 @lru_cache(maxsize=1)
@@ -79,12 +49,7 @@ def canonical_province(name: str) -> str | None:
 
 
 # Everyday words people type for the documents' terms (folded; both sides end up as the same token).
-SYNONYMS: dict[str, list[str]] = {
-    "truc tuyen": ["online", "qua mang"],
-    "giay chung nhan quyen su dung dat": ["so do"],
-    "cong chuc": ["cong chuc nha nuoc"],
-    "mot cua": ["one stop"],
-}
+SYNONYMS: Mapping[str, tuple[str, ...]] = vocabulary.synonyms()
 
 
 @lru_cache(maxsize=1)

@@ -19,13 +19,14 @@ import pandas as pd
 from assistant.index import commitment_views as views
 from assistant.index.commitments_db import CommitmentStore
 from assistant.lexicon.areas import AREAS, INDICATOR_LABELS
+from assistant.lexicon.facts import COMMITMENT_ROLES
 from assistant.web import rendering
 from assistant.web.templating import render
 
 log = logging.getLogger(__name__)
 
 KINDS = {"Chỉ tiêu": "targets", "Phân công trách nhiệm": "responsibilities"}
-ROLES = ["chủ trì", "phối hợp", "thường trực", "tham mưu", "đề nghị", "chịu trách nhiệm"]
+ROLES = COMMITMENT_ROLES  # lexicon/data/roles.toml
 HINT = ("Chọn một dòng để xem đoạn văn bản gốc. Bộ lọc năm: chỉ tiêu không ghi năm được tính theo năm cuối "
         "kỳ kế hoạch. Dữ liệu được trích tự động từ văn bản khi lập chỉ mục; hãy đối chiếu với đoạn gốc.")
 

@@ -23,6 +23,7 @@ from typing import Any
 from markupsafe import Markup
 
 from assistant.lexicon.text import fold, has_diacritics
+from assistant.lexicon.vocabulary import stopwords
 from assistant.web.page import SOURCE_KINDS, documents_html
 from assistant.web.sections import SECTION_MAX_CHARS, SectionText, section_bounds, section_text
 from assistant.web.streaming import progressive_html, progressive_text
@@ -36,22 +37,13 @@ __all__ = [  # the documents list, sections and streaming helpers are re-exporte
     "source_card", "sources_html", "split_answer", "streaming_html", "term_spans", "user_html",
 ]
 
-# lexicon: words of a question that say what kind of question it is, not what it is about; they are never
+# lexicon/data/stopwords.toml [highlight]: words of a question that say what kind of question it is, not what it is about; they are never
 # highlighted in a quote. "accented" is used for questions typed with diacritics; "accentless" (compared
 # after folding) for questions typed without them, and lists only folded forms that are not also common
 # content syllables ("tai" is tại and tài, "co" có and cơ, "ke" kể and kế, "so" so and số, "ban" bạn and bản …).
 HIGHLIGHT_STOPWORDS: dict[str, frozenset[str]] = {
-    "accented": frozenset((
-        "ai gì nào bao nhiêu là có không của cho em hỏi mình muốn biết với được những các và thì sao thế như ra "
-        "ở tại trong theo về phải đúng chưa bạn ơi ạ nhé vậy này đó ấy khi giờ còn hay hoặc đâu mấy vào hãy "
-        "xin cảm ơn vui lòng tôi chúng ta nêu kể liệt kê so sánh "
-        "what who which when where how is are was the of in for by and does do to a an whats"
-    ).split()),
-    "accentless": frozenset((
-        "ai gi nao bao nhieu la khong cua em hoi minh muon biet voi duoc nhung cac va thi sao o trong theo chua oi "
-        "a nhe vay nay ay khi con hoac dau may hay xin toi "
-        "what who which when where how is are was the of in for by and does do to an whats"
-    ).split()),
+    "accented": stopwords("highlight", "accented"),
+    "accentless": stopwords("highlight", "accentless"),
 }
 
 BASIS_HEADING = "**Căn cứ:**"

@@ -11,16 +11,10 @@ from __future__ import annotations
 import re
 
 from assistant.lexicon import facts as extract
+from assistant.lexicon import vocabulary
 from assistant.lexicon.text import squash
 
-_DEPT_ABBREVIATIONS = {
-    "TT&TT": "Thông tin và Truyền thông", "TTTT": "Thông tin và Truyền thông", "KH&ĐT": "Kế hoạch và Đầu tư",
-    "KHĐT": "Kế hoạch và Đầu tư", "GD&ĐT": "Giáo dục và Đào tạo", "GDĐT": "Giáo dục và Đào tạo",
-    "LĐTB&XH": "Lao động - Thương binh và Xã hội", "LĐ-TB&XH": "Lao động - Thương binh và Xã hội",
-    "NN&PTNT": "Nông nghiệp và Phát triển nông thôn", "TN&MT": "Tài nguyên và Môi trường",
-    "TNMT": "Tài nguyên và Môi trường", "KH&CN": "Khoa học và Công nghệ", "KHCN": "Khoa học và Công nghệ",
-    "VHTT&DL": "Văn hóa, Thể thao và Du lịch", "GTVT": "Giao thông vận tải", "NN&MT": "Nông nghiệp và Môi trường",
-}
+_DEPT_ABBREVIATIONS = vocabulary.department_abbreviations()  # lexicon/data/agencies.toml
 _EXTRA_AGENCY = re.compile(
     r"(?<![\wÀ-ỹ])("
     r"Sở\s+(?:" + "|".join(re.escape(a) for a in sorted(_DEPT_ABBREVIATIONS, key=len, reverse=True)) + r")"

@@ -20,9 +20,8 @@ from assistant.ingest.parsing import ParsedDocument, Section
 from assistant.lexicon import facts as extract
 from assistant.lexicon.areas import area_of
 
-ROLES = ("chủ trì", "phối hợp", "thường trực", "tham mưu", "đề nghị", "chịu trách nhiệm")
-_ROLE_WORD = re.compile(r"(?<![\wÀ-ỹ])(chủ trì|phối hợp|thường trực|tham mưu|đề nghị|(?:chịu|có) trách nhiệm)"
-                        r"(?![\wÀ-ỹ])", re.IGNORECASE)
+ROLES = extract.COMMITMENT_ROLES
+_ROLE_WORD = extract.COMMITMENT_ROLE_WORD
 _TITLE = r"(?:Chánh|Thủ trưởng|Chủ tịch|Giám đốc|Lãnh đạo|Trưởng ban|Người đứng đầu)"
 # What may separate agencies listed together: "Chánh Văn phòng UBND tỉnh; Thủ trưởng các sở, …
 # và các cơ quan …".
