@@ -2,7 +2,8 @@
 
 ``ask --json`` and ``ask --jsonl`` print a stable JSON interface that the eval suite and outside
 tooling read: ``{"id", "question", "answer", "abstained", "citations": [{"n", "doc_id", "title",
-"section", "text", …}], "contexts": [{"chunk_id", "doc_id", "section", "text", "score"}], "latency_ms"}``.
+"section", "text", …}], "contexts": [{"chunk_id", "doc_id", "section", "text", "score"}], "latency_ms"}``,
+built by :func:`assistant.qa.records.answer_record` (the code path of the eval runner and benchmarks too).
 """
 
 from __future__ import annotations
@@ -11,70 +12,15 @@ import argparse
 import json
 import logging
 import sys
-import time
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from assistant.core.settings import get_settings
+from assistant.qa.records import RecordError, answer_record, answer_records, read_jsonl
 
-
-def answer_record(pipeline: Any, record: dict[str, Any], llm: bool | None = None) -> dict[str, Any]:
-    """One JSONL record in, one answer object out (the code path shared with the eval runner).
-    ``llm``: ask the configured LLM (True), never (False), or as configured (None)."""
-    from assistant.qa.pipeline import QuestionError
-
-    started = time.perf_counter()
-    question = str(record.get("question", ""))
-    try:
-        kwargs = {"llm": llm} if llm is not None else {}
-        result = pipeline.ask(question, province=record.get("province_filter"), doc_id=record.get("doc_id"),
-                              history=record.get("history"), **kwargs)
-        out = result.to_dict()
-        error = None
-    except QuestionError as exc:
-        out = {"answer": str(exc), "abstained": True, "citations": [], "contexts": [], "intent": None}
-        error = str(exc)
-    return {
-        "id": record.get("id"),
-        "question": question,
-        "answer": out["answer"],
-        "abstained": out["abstained"],
-        "citations": out["citations"],
-        "contexts": out["contexts"],
-        "intent": out.get("intent"),
-        "rewritten_question": out.get("rewritten_question"),
-        "error": error,
-        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-        # who wrote the statement, and the verifier's verdict when an LLM was asked (README "LLM")
-        "backend": out.get("backend", "extractive"),
-        "verified": out.get("verified"),
-        "dropped": out.get("dropped", []),
-        "llm_status": out.get("llm_status", "not_requested"),
-        "llm_note": out.get("llm_note"),
-    }
-
-
-def answer_records(pipeline: Any, records: Iterable[dict[str, Any]],
-                   llm: bool | None = None) -> Iterator[dict[str, Any]]:
-    for record in records:
-        yield answer_record(pipeline, record, llm)
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    records = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise SystemExit(f"error: {path}:{lineno}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(record, dict) or "question" not in record:
-                raise SystemExit(f"error: {path}:{lineno}: a record needs a 'question' field")
-            records.append(record)
-    return records
+# answer_record, answer_records and read_jsonl live in assistant.qa.records (the eval runner and the
+# benchmarks use them from there); they stay importable from here for older callers.
+__all__ = ["answer_record", "answer_records", "main", "read_jsonl"]
 
 
 def _print_human(result: dict[str, Any]) -> None:
@@ -86,7 +32,7 @@ def _print_human(result: dict[str, Any]) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.index.store import StoreError
     from assistant.qa.llm.backend import llm_configured
-    from assistant.qa.pipeline import QuestionError, get_pipeline
+    from assistant.qa.pipeline import get_pipeline
 
     settings = get_settings(store=args.store, chroma_url=args.chroma_url)
     if args.llm and not llm_configured(settings):  # said before the models load
@@ -99,7 +45,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if args.jsonl:
-        records = read_jsonl(Path(args.jsonl)) if args.jsonl != "-" else [json.loads(x) for x in sys.stdin if x.strip()]
+        try:
+            records = read_jsonl(Path(args.jsonl)) if args.jsonl != "-" else \
+                [json.loads(x) for x in sys.stdin if x.strip()]
+        except RecordError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
         for out in answer_records(pipeline, records, args.llm):
             print(json.dumps(out, ensure_ascii=False), flush=True)
         return 0
@@ -109,13 +60,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 2
     record = {"id": None, "question": " ".join(args.question), "province_filter": args.province,
               "doc_id": args.doc}
-    try:
-        if args.province or args.doc:
-            pipeline.ask(record["question"], province=args.province, doc_id=args.doc)  # validate filters
-    except QuestionError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     out = answer_record(pipeline, record, args.llm)
+    if out["error"] and (args.province or args.doc):
+        # a filter the index does not have is a usage error, said as such rather than as an answer
+        print(f"error: {out['error']}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=2))
     else:

@@ -8,7 +8,7 @@
   (which adds interpreter start-up and imports). The OS file cache is warm, so this is the cold
   start of a service restart, not of a freshly booted machine.
 * warm: in this process, after one warm-up question, every gold question once through
-  ``assistant.cli.answer_records`` (the ``ask --jsonl`` code path); p50 / p95 / mean / max of
+  ``assistant.qa.records.answer_records`` (the ``ask --jsonl`` code path); p50 / p95 / mean / max of
   ``latency_ms``.
 * peak RSS: ``ru_maxrss`` of the child (cold) and of this process (warm).
 
@@ -51,15 +51,18 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def read_questions(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The question records, read as ``ask --jsonl`` and the eval runner read them."""
+    from assistant.qa.records import read_jsonl
+
+    return read_jsonl(path)
 
 
 def cold_child(store: str | None, questions: Path) -> None:
     """Runs in the subprocess: build the pipeline, answer the first question, print JSON."""
     t0 = time.perf_counter()
-    from assistant.cli import answer_record
     from assistant.core.settings import get_settings
     from assistant.qa.pipeline import get_pipeline
+    from assistant.qa.records import answer_record
 
     t_import = time.perf_counter()
     pipeline = get_pipeline(get_settings(store=store))
@@ -93,9 +96,9 @@ def run_cold(store: str | None, questions: Path) -> dict:
 
 
 def run_warm(store: str | None, questions: Path) -> dict:
-    from assistant.cli import answer_record, answer_records
     from assistant.core.settings import get_settings
     from assistant.qa.pipeline import get_pipeline
+    from assistant.qa.records import answer_record, answer_records
 
     records = read_questions(questions)
     pipeline = get_pipeline(get_settings(store=store))

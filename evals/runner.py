@@ -2,7 +2,7 @@
 
 ``python -m evals run [--questions FILE] [--store DIR] [--report DIR] [--no-baseline] [--limit N]``
 
-Every question goes through :func:`assistant.cli.answer_records`, the code path of
+Every question goes through :func:`assistant.qa.records.answer_records`, the code path of
 ``python -m assistant ask --jsonl`` (follow-ups carry their ``history``). The same questions are
 also answered by the textbook LangChain pipeline (:class:`Baseline`: 1000-character recursive
 splits, dense top-5 from Chroma, answer = the top chunk, never abstains), and both are scored with
@@ -426,7 +426,7 @@ class Baseline:
 
 def read_questions(path: str | Path, limit: int | None = None) -> list[dict[str, Any]]:
     """Gold-schema records, read exactly as `python -m assistant ask --jsonl` reads its input."""
-    from assistant.cli import read_jsonl
+    from assistant.qa.records import read_jsonl
 
     records = read_jsonl(Path(path))
     return records[:limit] if limit else records
@@ -484,10 +484,10 @@ def run_eval(
 ) -> EvalResult:
     """Answer ``questions`` with the assistant (and the baseline), score, write the reports.
     ``llm``: also answer through the configured LLM (verified, with fallback) as the system "llm"."""
-    from assistant.cli import answer_records
     from assistant.core.settings import get_settings
     from assistant.index.embeddings import resolve_model_name
     from assistant.qa.pipeline import get_pipeline
+    from assistant.qa.records import answer_records
 
     say = log or (lambda msg: print(msg, file=sys.stderr))
     settings = settings or get_settings()
@@ -757,12 +757,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no such questions file: {args.questions}", file=sys.stderr)
         return 2
     from assistant.index.store import StoreError
+    from assistant.qa.records import RecordError
 
     try:
         result = run_eval(questions=args.questions, settings=get_settings(store=args.store),
                           report_dir=args.report, baseline=not args.no_baseline, limit=args.limit,
                           thresholds=args.thresholds, llm=args.llm)
-    except (StoreError, LLMNotConfigured) as exc:
+    except (StoreError, LLMNotConfigured, RecordError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(result.table)

@@ -6,7 +6,7 @@ import pytest
 from langchain_core.documents import Document
 
 from assistant.qa.analyse import analyse
-from assistant.qa.answer import ABSTAIN_PREFIX, ExtractiveAnswerer, build_idf
+from assistant.qa.answer import ABSTAIN_PREFIX, CorpusView, ExtractiveAnswerer, build_idf
 
 
 def _doc(doc_id: str, province: str, so_hieu: str, section: str, text: str, start: int = 0) -> Document:
@@ -49,8 +49,8 @@ ALL = [LS_FINANCE, QN_FINANCE, LS_TARGET, QN_RANK, BT_GROUPS, LIST_DOC, DEFINITI
 def answerer() -> ExtractiveAnswerer:
     provinces = ["Bình Thuận", "Lạng Sơn", "Quảng Ngãi"]
     outline = {"ls": [d.metadata["section"] for d in ALL if d.metadata["doc_id"] == "ls"]}
-    return ExtractiveAnswerer(build_idf([d.page_content for d in ALL]), threshold=0.2, provinces=provinces,
-                              outline=outline)
+    return ExtractiveAnswerer(CorpusView(build_idf([d.page_content for d in ALL]), provinces=provinces,
+                                         outline=outline), threshold=0.2)
 
 
 def _ask(answerer: ExtractiveAnswerer, question: str, docs: list[Document]):
@@ -126,12 +126,11 @@ def test_abstains_when_the_fact_kind_is_missing(answerer: ExtractiveAnswerer) ->
     assert result.abstained
 
 
-def test_abstains_for_a_year_the_document_never_mentions(answerer: ExtractiveAnswerer) -> None:
-    answerer.texts = {"ls": LS_TARGET.page_content}
-    try:
-        result = _ask(answerer, "Mục tiêu PAR INDEX của Lạng Sơn đến năm 2035 là bao nhiêu?", [LS_TARGET])
-    finally:
-        answerer.texts = {}
+def test_abstains_for_a_year_the_document_never_mentions() -> None:
+    corpus = CorpusView(build_idf([d.page_content for d in ALL]), provinces=["Lạng Sơn"],
+                        texts={"ls": LS_TARGET.page_content})
+    result = _ask(ExtractiveAnswerer(corpus, threshold=0.2), "Mục tiêu PAR INDEX của Lạng Sơn đến năm 2035 là bao nhiêu?",
+                  [LS_TARGET])
     assert result.abstained
 
 
@@ -172,8 +171,9 @@ def _plan_answerer() -> tuple[ExtractiveAnswerer, Document]:
     rows = [t.to_dict() for t in extract_targets(parsed, meta)]
     doc = _doc("tq", "Tuyên Quang", "01/ĐA", "I. MỤC TIÊU", parsed.text)
     doc.metadata["period"] = "2021-2030"
-    answerer = ExtractiveAnswerer(build_idf([PLAN, *(d.page_content for d in ALL)]), threshold=0.2,
-                                  provinces=["Tuyên Quang"], texts={"tq": parsed.text}, targets={"tq": rows})
+    corpus = CorpusView(build_idf([PLAN, *(d.page_content for d in ALL)]), provinces=["Tuyên Quang"],
+                        texts={"tq": parsed.text}, targets={"tq": rows})
+    answerer = ExtractiveAnswerer(corpus, threshold=0.2)
     return answerer, doc
 
 
@@ -217,8 +217,8 @@ HEADER = _doc("lc", "Lai Châu", "2943/KH-UBND", "Phần mở đầu",
 
 @pytest.fixture(scope="module")
 def dated() -> ExtractiveAnswerer:
-    return ExtractiveAnswerer(build_idf([HEADER.page_content, *(d.page_content for d in ALL)]), threshold=0.2,
-                              provinces=["Lai Châu"], issued={"lc": "2021-09-20"})
+    return ExtractiveAnswerer(CorpusView(build_idf([HEADER.page_content, *(d.page_content for d in ALL)]),
+                                         provinces=["Lai Châu"], issued={"lc": "2021-09-20"}), threshold=0.2)
 
 
 def test_effective_date_is_the_line_labelled_with_it(dated: ExtractiveAnswerer) -> None:
@@ -250,8 +250,8 @@ DUTIES = Document(id="nd:2", page_content="10. Về cải cách hành chính nh�
 
 @pytest.fixture(scope="module")
 def tables() -> ExtractiveAnswerer:
-    return ExtractiveAnswerer(build_idf([TASKS.page_content, DUTIES.page_content]), threshold=0.2,
-                              provinces=["Đồng Nai"], texts={"nd": "Bộ Nội vụ là cơ quan của Chính phủ."})
+    return ExtractiveAnswerer(CorpusView(build_idf([TASKS.page_content, DUTIES.page_content]), provinces=["Đồng Nai"],
+                                         texts={"nd": "Bộ Nội vụ là cơ quan của Chính phủ."}), threshold=0.2)
 
 
 def test_task_table_row_gives_the_lead_and_the_deadline_columns(tables: ExtractiveAnswerer) -> None:
@@ -269,3 +269,35 @@ def test_the_duties_of_a_decree_belong_to_the_body_it_is_about(tables: Extractiv
 def test_who_holds_a_post_asks_for_a_person_not_an_agency(tables: ExtractiveAnswerer) -> None:
     got = _ask(tables, "Ai là Trưởng Ban Chỉ đạo chuyển đổi số tỉnh Đồng Nai?", [TASKS])
     assert got.abstained
+
+
+# -- the corpus view and the weights -----------------------------------------------------------------
+
+def test_corpus_view_from_an_index_lists_sections_in_document_order() -> None:
+    from types import SimpleNamespace
+
+    def chunk(doc_id: str, index: int, section: str, text: str) -> SimpleNamespace:
+        return SimpleNamespace(text=text, metadata={"doc_id": doc_id, "chunk_index": index, "section": section})
+
+    index = SimpleNamespace(
+        chunks=[chunk("b", 1, "II", "hai"), chunk("a", 0, "I", "một"), chunk("b", 0, "I", "một hai")],
+        provinces=["Lạng Sơn"],
+        documents={"a": {"text": "một", "date_issued": "2021-09-20"},
+                   "b": {"text": "một hai", "commitments": {"targets": [{"value_start": 4, "value_end": 7}]}}})
+    corpus = CorpusView.from_index(index)
+    assert corpus.outline == {"a": ["I"], "b": ["I", "II"]}
+    assert corpus.issued == {"a": "2021-09-20", "b": ""} and corpus.texts["b"] == "một hai"
+    assert corpus.idf == build_idf(["hai", "một", "một hai"])
+    assert list(corpus.targets_in("b", 0, 5)) == [4] and corpus.targets_in("b", 5, 9) == {}
+    assert corpus.embeddings is None and corpus.provinces == ["Lạng Sơn"]
+
+
+def test_weights_are_fixed_and_named() -> None:
+    import dataclasses
+
+    from assistant.qa.answer import WEIGHTS, Weights
+
+    assert Weights() == WEIGHTS
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        WEIGHTS.fact_bonus = 0.5  # type: ignore[misc]
+    assert WEIGHTS.word_share + WEIGHTS.pair_share == 1.0

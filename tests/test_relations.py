@@ -7,7 +7,7 @@ from langchain_core.documents import Document
 
 from assistant.lexicon import relations
 from assistant.qa.analyse import analyse
-from assistant.qa.answer import ABSTAIN_PREFIX, ExtractiveAnswerer, build_idf
+from assistant.qa.answer import ABSTAIN_PREFIX, CorpusView, ExtractiveAnswerer, build_idf
 
 
 def _doc(doc_id: str, section: str, text: str, so_hieu: str = "534/QĐ-UBND", province: str = "Quảng Ngãi",
@@ -115,8 +115,8 @@ DOCS = [PREAMBLE, ARTICLE, ONE_STOP, REPORTING, UNITS]
 
 @pytest.fixture(scope="module")
 def answerer() -> ExtractiveAnswerer:
-    return ExtractiveAnswerer(build_idf([d.page_content for d in DOCS]), threshold=0.2,
-                              provinces=["Quảng Ngãi", "Tuyên Quang"], issued={"qn": "2022-04-20"})
+    return ExtractiveAnswerer(CorpusView(build_idf([d.page_content for d in DOCS]), provinces=["Quảng Ngãi", "Tuyên Quang"],
+                                         issued={"qn": "2022-04-20"}), threshold=0.2)
 
 
 def _statement(answer_text: str) -> str:
@@ -162,12 +162,12 @@ def test_target_statement_names_what_the_number_measures(answerer: ExtractiveAns
 # -- lists --------------------------------------------------------------------------------------
 
 def test_inline_items_after_a_colon() -> None:
-    from assistant.qa.answer import _inline_items
+    from assistant.qa.answer.layout import inline_items
 
     line = "Cải cách hành chính thực hiện trên cơ sở 6 nội dung, đó là: (1) Cải cách thể chế; (2) Cải cách TTHC; " \
            "(3) Cải cách tài chính công."
-    assert _inline_items(line) == ["Cải cách thể chế", "Cải cách TTHC", "Cải cách tài chính công"]
-    assert _inline_items("Sở Nội vụ chủ trì; phối hợp: các sở") == []
+    assert inline_items(line) == ["Cải cách thể chế", "Cải cách TTHC", "Cải cách tài chính công"]
+    assert inline_items("Sở Nội vụ chủ trì; phối hợp: các sở") == []
 
 
 def test_list_items_are_sub_sections_in_later_chunks() -> None:
@@ -178,8 +178,8 @@ def test_list_items_are_sub_sections_in_later_chunks() -> None:
                  "- Sở Nội vụ tham mưu kế hoạch CCHC hằng năm.")
     outline = {"qn": [f"{head} › a) Đối với lĩnh vực chỉ đạo, điều hành", f"{head} › b) Đối với lĩnh vực cải cách "
                       "thể chế", f"{head} › c) Đối với lĩnh vực cải cách tài chính công", "II › 3. Nhiệm vụ khác › 1."]}
-    answerer = ExtractiveAnswerer(build_idf([chunk.page_content]), threshold=0.2, provinces=["Quảng Ngãi"],
-                                  outline=outline)
+    answerer = ExtractiveAnswerer(CorpusView(build_idf([chunk.page_content]), provinces=["Quảng Ngãi"], outline=outline),
+                                  threshold=0.2)
     ans = answerer.answer(analyse("Quảng Ngãi đề ra nhiệm vụ cụ thể cho những lĩnh vực nào của Chỉ số PAR INDEX?"),
                           [chunk])
     head_text = _statement(ans.answer)
@@ -189,11 +189,11 @@ def test_list_items_are_sub_sections_in_later_chunks() -> None:
 def test_outline_sections_without_titles_are_not_list_items() -> None:
     chunk = _doc("qd", "PHỤ LỤC › II. Phát triển dữ liệu số", "II | Phát triển dữ liệu số")
     outline = {"qd": ["PHỤ LỤC › II. Phát triển dữ liệu số › 1.", "PHỤ LỤC › II. Phát triển dữ liệu số › 2."]}
-    answerer = ExtractiveAnswerer(build_idf([chunk.page_content]), threshold=0.2, outline=outline)
-    from assistant.qa.answer import _Evidence
+    answerer = ExtractiveAnswerer(CorpusView(build_idf([chunk.page_content]), outline=outline), threshold=0.2)
+    from assistant.qa.answer.model import Evidence
 
-    e = _Evidence(chunk, "II. Phát triển dữ liệu số", 0, "II. Phát triển dữ liệu số", 1.0, 1.0, "")
-    assert answerer._items_under(e)[1] == []
+    e = Evidence(chunk, "II. Phát triển dữ liệu số", 0, "II. Phát triển dữ liệu số", 1.0, 1.0, "")
+    assert answerer.composer.items_under(e)[1] == []
 
 
 def test_a_percentage_question_is_not_a_count() -> None:
@@ -220,7 +220,7 @@ def test_agent_of_a_passive_action() -> None:
 def test_answer_names_a_body_outside_the_gazetteer_as_the_agent() -> None:
     chunk = _doc("qn", "II › 3 › d)", "- UBND cấp xã:\n+ Vận động Nhân dân đóng góp xây mới, sửa chữa công trình "
                                       "công cộng ở cơ sở dưới sự giám sát của Ban Thanh tra nhân dân.")
-    answerer = ExtractiveAnswerer(build_idf([chunk.page_content]), threshold=0.2, provinces=["Quảng Ngãi"])
+    answerer = ExtractiveAnswerer(CorpusView(build_idf([chunk.page_content]), provinces=["Quảng Ngãi"]), threshold=0.2)
     ans = answerer.answer(analyse("Ở Quảng Ngãi, việc đóng góp xây mới công trình công cộng được giám sát bởi ai?"),
                           [chunk])
     assert "**Ban Thanh tra nhân dân**" in _statement(ans.answer)
@@ -229,7 +229,7 @@ def test_answer_names_a_body_outside_the_gazetteer_as_the_agent() -> None:
 def test_a_section_headed_by_a_department_with_a_comma_in_its_name() -> None:
     chunk = _doc("qn", "II › 2 › b)", "b) Đối với nội dung “Công khai, minh bạch”\n- Sở Lao động, Thương binh và "
                                       "Xã hội:\n+ Kiểm tra việc công khai các hộ nghèo, cận nghèo.")
-    answerer = ExtractiveAnswerer(build_idf([chunk.page_content]), threshold=0.2, provinces=["Quảng Ngãi"])
+    answerer = ExtractiveAnswerer(CorpusView(build_idf([chunk.page_content]), provinces=["Quảng Ngãi"]), threshold=0.2)
     ans = answerer.answer(analyse("Ở Quảng Ngãi, đơn vị nào chủ trì việc công khai hộ nghèo, cận nghèo?"), [chunk])
     assert "**Sở Lao động, Thương binh và Xã hội**" in _statement(ans.answer)
 
@@ -239,8 +239,8 @@ def test_this_plan_is_the_plan_the_question_names_by_title() -> None:
                                  "hiệu quả của tỉnh.", title="Kế hoạch nâng cao Chỉ số PAPI cấp tỉnh")
     own = _doc("qn", "III › 2", "2. Sở Thông tin và Truyền thông chủ trì tuyên truyền, phổ biến Kế hoạch này để "
                                 "Nhân dân biết.", title="Kế hoạch nâng cao Chỉ số PAPI cấp tỉnh")
-    answerer = ExtractiveAnswerer(build_idf([ruler.page_content, own.page_content]), threshold=0.2,
-                                  provinces=["Quảng Ngãi"])
+    answerer = ExtractiveAnswerer(CorpusView(build_idf([ruler.page_content, own.page_content]), provinces=["Quảng Ngãi"]),
+                                  threshold=0.2)
     ans = answerer.answer(analyse("Cơ quan nào phổ biến, tuyên truyền Kế hoạch nâng cao Chỉ số PAPI của Quảng Ngãi "
                                   "tới Nhân dân?"), [ruler, own])
     assert "**Sở Thông tin và Truyền thông**" in _statement(ans.answer)

@@ -62,7 +62,7 @@ CASES = [
 
 @pytest.mark.parametrize("question, filters, doc_id, section, text", CASES, ids=[c[0][:48] for c in CASES])
 def test_expected_section_in_top_5(retriever: HybridRetriever, question, filters, doc_id, section, text):
-    docs = retriever.retrieve(question, filters=filters)
+    docs = retriever.invoke(question, filters=filters)
     if filters:
         assert docs
     else:
@@ -77,7 +77,7 @@ def test_expected_section_in_top_5(retriever: HybridRetriever, question, filters
 @pytest.mark.parametrize("question", ["Mục tiêu cải cách thủ tục hành chính đến năm 2025",
                                       "Ai chủ trì cải cách thủ tục hành chính?"])
 def test_documents_carry_metadata_and_ranked_scores(retriever: HybridRetriever, question: str):
-    docs = retriever.retrieve(question)
+    docs = retriever.invoke(question)
     assert len(docs) >= K
     for rank, d in enumerate(docs, start=1):
         meta = d.metadata
@@ -90,35 +90,42 @@ def test_documents_carry_metadata_and_ranked_scores(retriever: HybridRetriever, 
     assert len({d.id for d in docs}) == len(docs)
 
 
-def test_langchain_interface_matches_retrieve(retriever: HybridRetriever):
+def test_runnable_takes_the_callers_analysis_and_filters(retriever: HybridRetriever):
+    """The pipeline passes its one analysis of the question through ``invoke``; the retriever analyses
+    the query itself only when it is not given one."""
     question = "ai chủ trì cải cách tài chính công ở Lạng Sơn"
-    assert [d.id for d in retriever.invoke(question)] == [d.id for d in retriever.retrieve(question)]
+    own = [d.id for d in retriever.invoke(question)]
+    assert own == [d.id for d in retriever.invoke(question, analysis=analyse(question))]
+    assert own == [d.id for d in retriever.batch([question])[0]]
+    anywhere = "ai chủ trì cải cách tài chính công"
+    scoped = retriever.invoke(anywhere, filters={"province": "Quảng Ngãi"}, analysis=analyse(anywhere))
+    assert scoped and all(d.metadata["province"] == "Quảng Ngãi" for d in scoped)
 
 
 def test_province_filter_returns_only_that_province(retriever: HybridRetriever):
-    docs = retriever.retrieve("Ai chủ trì cải cách tài chính công?", filters={"province": "Quảng Ngãi"})
+    docs = retriever.invoke("Ai chủ trì cải cách tài chính công?", filters={"province": "Quảng Ngãi"})
     assert docs and all(d.metadata["province"] == "Quảng Ngãi" for d in docs)
     assert all(d.metadata["doc_id"] == QUANG_NGAI for d in docs)
 
 
 def test_year_filter(retriever: HybridRetriever):
-    docs = retriever.retrieve("mục tiêu cải cách hành chính", filters={"year": 2021})
+    docs = retriever.invoke("mục tiêu cải cách hành chính", filters={"year": 2021})
     assert docs and all(d.metadata["year"] == 2021 for d in docs)
 
 
 def test_filter_matching_nothing_returns_nothing(retriever: HybridRetriever):
-    assert retriever.retrieve("cải cách hành chính", filters={"province": "Hà Nội"}) == []
+    assert retriever.invoke("cải cách hành chính", filters={"province": "Hà Nội"}) == []
 
 
 def test_province_in_the_question_scopes_the_search(retriever: HybridRetriever):
-    docs = retriever.retrieve("Mục tiêu cải cách hành chính của Lai Châu là gì?")
+    docs = retriever.invoke("Mục tiêu cải cách hành chính của Lai Châu là gì?")
     assert docs and all(d.metadata["doc_id"] == LAI_CHAU for d in docs), describe(docs)
-    docs = retriever.retrieve("kế hoạch 249 nói gì về cải cách thể chế")
+    docs = retriever.invoke("kế hoạch 249 nói gì về cải cách thể chế")
     assert docs and all(d.metadata["doc_id"] == LANG_SON for d in docs), describe(docs)
 
 
 def test_comparison_retrieves_both_provinces_interleaved(retriever: HybridRetriever):
-    docs = retriever.retrieve("So sánh mục tiêu cải cách hành chính của Lạng Sơn và Quảng Ngãi")
+    docs = retriever.invoke("So sánh mục tiêu cải cách hành chính của Lạng Sơn và Quảng Ngãi")
     provinces = [d.metadata["province"] for d in docs]
     assert set(provinces) == {"Lạng Sơn", "Quảng Ngãi"}
     assert provinces[:2] in (["Lạng Sơn", "Quảng Ngãi"], ["Quảng Ngãi", "Lạng Sơn"])
@@ -126,7 +133,7 @@ def test_comparison_retrieves_both_provinces_interleaved(retriever: HybridRetrie
 
 
 def test_definition_question_brings_the_spelled_out_term(retriever: HybridRetriever):
-    docs = retriever.retrieve("PAPI là gì?")
+    docs = retriever.invoke("PAPI là gì?")
     assert any("(PAPI)" in d.page_content for d in docs), describe(docs)
 
 

@@ -1,8 +1,10 @@
-"""The question-answering pipeline as an LCEL chain: validate → contextualise → retrieve → extractive
-answer → optional LLM rewrite, verified against the sources (the extractive answer is its fallback).
+"""The question-answering pipeline as an LCEL chain of named steps: ``prepare`` (validate, contextualise a
+follow-up, analyse the question once) → ``retrieve`` (the hybrid retriever, invoked as a Runnable) →
+``draft`` (commitments tables or the extractive answerer) → ``finish`` (optional LLM rewrite, verified
+against the sources, with the extractive answer as its fallback).
 
 One :class:`Pipeline` is built lazily per process (``get_pipeline``) and shared: the CLI, the eval
-runner and every Gradio session go through the same code path.
+runner and every Gradio session go through the same code path (:mod:`assistant.qa.records` for JSONL).
 """
 
 from __future__ import annotations
@@ -10,16 +12,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+from langchain_core.documents import Document
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from assistant.core.settings import Settings, get_settings
 from assistant.index.commitments_db import commitments_of
 from assistant.lexicon.gazetteer import canonical_province
-from assistant.qa.analyse import analyse, contextualise
-from assistant.qa.answer import Answer, ExtractiveAnswerer, build_idf, context_of
+from assistant.qa.analyse import QueryAnalysis, analyse, contextualise
+from assistant.qa.answer import Answer, CorpusView, ExtractiveAnswerer, context_of
 from assistant.qa.llm.backend import build_backend, llm_configured
 from assistant.qa.llm.generate import LLMAnswerer, needs_context, rewrite_followup
 from assistant.qa.retrieve import HybridIndex, HybridRetriever
@@ -43,6 +46,26 @@ class Request:
     llm: bool | None = None
 
 
+@dataclass(frozen=True)
+class Turn:
+    """One question on its way through the chain; each step returns it with its own result added."""
+
+    #: The question as asked (trimmed, cut to the maximum length), and as understood (a follow-up
+    #: rewritten with the previous question's context; else the same).
+    question: str
+    rewritten: str
+    #: Metadata filters of the request (province, doc_id, year), checked against the index.
+    filters: dict[str, Any]
+    #: Said before the answer (the question was cut), or None.
+    note: str | None
+    #: The one analysis of the question that retrieval and answering share.
+    analysis: QueryAnalysis
+    #: Ask the LLM for this question.
+    llm: bool
+    docs: list[Document] | None = None
+    draft: Answer | None = None
+
+
 class Pipeline:
     def __init__(self, settings: Settings | None = None) -> None:
         from assistant.index.embeddings import SentenceEmbeddings
@@ -60,20 +83,8 @@ class Pipeline:
         self.embeddings.embed_query("khởi động")  # load the model now, not on the first question
         self.retriever = HybridRetriever(index=self.index, embeddings=self.embeddings, k=self.settings.top_k,
                                          candidates=self.settings.candidates, rrf_k=self.settings.rrf_k)
-        outline: dict[str, list[str]] = {}
-        for chunk in sorted(self.index.chunks, key=lambda c: (c.metadata.get("doc_id", ""),
-                                                              c.metadata.get("chunk_index", 0))):
-            outline.setdefault(chunk.metadata.get("doc_id", ""), []).append(chunk.metadata.get("section", ""))
-        self.answerer = ExtractiveAnswerer(build_idf([c.text for c in self.index.chunks]),
-                                           threshold=self.settings.abstain_threshold,
-                                           provinces=self.index.provinces, outline=outline,
-                                           texts={d: info.get("text", "") for d, info in
-                                                  self.index.documents.items()},
-                                           embeddings=self.embeddings,
-                                           issued={d: info.get("date_issued", "") for d, info in
-                                                   self.index.documents.items()},
-                                           targets={d: (info.get("commitments") or {}).get("targets") or []
-                                                    for d, info in self.index.documents.items()})
+        self.corpus = CorpusView.from_index(self.index, self.embeddings)
+        self.answerer = ExtractiveAnswerer(self.corpus, threshold=self.settings.abstain_threshold)
         self.commitment_db = commitments_of(self.store, self.settings.store)
         self.commitments = CommitmentAnswerer(self.commitment_db, self.index.documents)
         self.generator: LLMAnswerer | None = None
@@ -87,15 +98,39 @@ class Pipeline:
         return self.index.documents
 
     # -- chain ------------------------------------------------------------------------------------
-    def _prepare(self, req: Request) -> dict[str, Any]:
-        question = (req.question or "").strip()
+    def _prepare(self, req: Request) -> Turn:
+        """Validate the request, rewrite a follow-up with its context, and analyse the question (once)."""
+        question, note = self._question(req.question)
+        filters = self._filters(req)
+        use_llm = (self.settings.llm_default and self.generator is not None) if req.llm is None else req.llm
+        if use_llm and self.generator is None:
+            raise QuestionError("Chưa cấu hình LLM: đặt ASSISTANT_LLM_URL (và ASSISTANT_LLM_MODEL) hoặc "
+                                "ASSISTANT_LLM_GGUF, xem README mục LLM.")
+        rewritten = contextualise(question, req.history)
+        if use_llm and rewritten == question and req.history and needs_context(question, req.history):
+            rewritten = rewrite_followup(self.generator, question, req.history) or question
+        analysis = analyse(rewritten)
+        if rewritten != question:
+            # what is asked comes from the follow-up itself; places and documents from the context. The
+            # follow-up is a different string from the rewritten question, so it is analysed on its own.
+            own = analyse(question)
+            if own.intent != "general":
+                analysis.intent, analysis.sub_intent = own.intent, own.sub_intent
+        return Turn(question=question, rewritten=rewritten, filters=filters, note=note, analysis=analysis,
+                    llm=bool(use_llm))
+
+    def _question(self, text: str | None) -> tuple[str, str | None]:
+        """The question, trimmed and cut to ``max_question_chars``, and the note saying so if it was cut."""
+        question = (text or "").strip()
         if not question or not any(ch.isalnum() for ch in question):
             raise QuestionError("Câu hỏi đang trống. Hãy nhập một câu hỏi về kế hoạch cải cách hành chính.")
-        note = None
         limit = self.settings.max_question_chars
         if len(question) > limit:
-            question = question[:limit]
-            note = f"Câu hỏi dài quá {limit} ký tự nên chỉ phần đầu được dùng."
+            return question[:limit], f"Câu hỏi dài quá {limit} ký tự nên chỉ phần đầu được dùng."
+        return question, None
+
+    def _filters(self, req: Request) -> dict[str, Any]:
+        """The request's province, document and year as retrieval filters; unknown ones are refused."""
         filters: dict[str, Any] = {}
         if req.province:
             province = canonical_province(req.province)
@@ -109,52 +144,42 @@ class Pipeline:
             filters["doc_id"] = req.doc_id
         if req.year:
             filters["year"] = int(req.year)
-        use_llm = (self.settings.llm_default and self.generator is not None) if req.llm is None else req.llm
-        if use_llm and self.generator is None:
-            raise QuestionError("Chưa cấu hình LLM: đặt ASSISTANT_LLM_URL (và ASSISTANT_LLM_MODEL) hoặc "
-                                "ASSISTANT_LLM_GGUF, xem README mục LLM.")
-        rewritten = contextualise(question, req.history)
-        if use_llm and rewritten == question and req.history and needs_context(question, req.history):
-            rewritten = rewrite_followup(self.generator, question, req.history) or question
-        analysis = analyse(rewritten)
-        if rewritten != question:
-            # what is asked comes from the follow-up itself; places and documents from the context
-            own = analyse(question)
-            if own.intent != "general":
-                analysis.intent, analysis.sub_intent = own.intent, own.sub_intent
-        return {"question": question, "rewritten": rewritten, "filters": filters, "note": note,
-                "analysis": analysis, "llm": bool(use_llm)}
+        return filters
 
-    def _retrieve(self, state: dict[str, Any]) -> list[Any]:
-        return self.retriever.retrieve(state["rewritten"], filters=state["filters"], analysis=state["analysis"])
+    def _retrieve(self, turn: Turn, config: RunnableConfig) -> Turn:
+        """The retriever as a Runnable (its run nests under the chain's), with the turn's filters and analysis."""
+        docs = self.retriever.invoke(turn.rewritten, config, filters=turn.filters, analysis=turn.analysis)
+        return replace(turn, docs=docs)
 
-    def _draft(self, state: dict[str, Any]) -> Answer:
+    def _draft(self, turn: Turn) -> Turn:
         """The offline answer, always computed and the fallback of the LLM step: from the commitments
         tables for comparisons and listings over many plans when they can answer, else extractive."""
-        answer = self.commitments.answer(state["analysis"], filters=state["filters"])
+        docs = turn.docs or []
+        answer = self.commitments.answer(turn.analysis, filters=turn.filters)
         if answer is not None:
-            answer.contexts = [context_of(d) for d in state["docs"]]
+            answer.contexts = [context_of(d) for d in docs]
         else:
-            answer = self.answerer.answer(state["analysis"], state["docs"])
-        answer.question = state["question"]
-        if state["rewritten"] != state["question"]:
-            answer.rewritten_question = state["rewritten"]
-        return answer
+            answer = self.answerer.answer(turn.analysis, docs)
+        answer.question = turn.question
+        if turn.rewritten != turn.question:
+            answer.rewritten_question = turn.rewritten
+        return replace(turn, draft=answer)
 
-    def _finish(self, state: dict[str, Any]) -> Answer:
+    def _finish(self, turn: Turn) -> Answer:
         """The optional LLM rewrite with verification, then the question-length note."""
-        answer = state["draft"]
-        if state["llm"] and self.generator is not None:
-            answer = self.generator.improve(answer, state["docs"], state["rewritten"])
-        if state["note"]:
-            answer.answer = f"_{state['note']}_\n\n{answer.answer}"
+        answer = turn.draft
+        assert answer is not None, "the draft step runs before finish"
+        if turn.llm and self.generator is not None:
+            answer = self.generator.improve(answer, turn.docs or [], turn.rewritten)
+        if turn.note:
+            answer.answer = f"_{turn.note}_\n\n{answer.answer}"
         return answer
 
-    def _build_chain(self) -> Runnable:
-        return (RunnableLambda(self._prepare)
-                | RunnablePassthrough.assign(docs=RunnableLambda(self._retrieve))
-                | RunnablePassthrough.assign(draft=RunnableLambda(self._draft))
-                | RunnableLambda(self._finish))
+    def _build_chain(self) -> Runnable[Request, Answer]:
+        return (RunnableLambda(self._prepare, name="prepare")
+                | RunnableLambda(self._retrieve, name="retrieve")
+                | RunnableLambda(self._draft, name="draft")
+                | RunnableLambda(self._finish, name="finish")).with_config(run_name="qa")
 
     @property
     def llm_available(self) -> bool:

@@ -1,5 +1,5 @@
 """Hybrid retrieval: dense (Chroma) + BM25 (bm25s) fused by reciprocal rank fusion, as a LangChain
-``BaseRetriever``.
+``BaseRetriever`` (a Runnable: ``retriever.invoke(query, filters=…, analysis=…)``).
 
 BM25 runs over lower-cased syllables, their diacritic-free forms and adjacent-syllable pairs, so a
 question typed without accents still matches, and two-syllable words ("tài chính") count as units.
@@ -180,19 +180,19 @@ class HybridRetriever(BaseRetriever):
             analysis = replace(analysis, question=self.index.restorer.restore(analysis.question))
         return query_text(analysis)
 
-    def retrieve(self, question: str, filters: dict[str, Any] | None = None,
-                 analysis: QueryAnalysis | None = None) -> list[Document]:
-        analysis = analysis or analyse(question)
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
+                                filters: dict[str, Any] | None = None,
+                                analysis: QueryAnalysis | None = None) -> list[Document]:
+        """The chunks for ``query``, best first. Called through the Runnable interface, which forwards the
+        per-call arguments: ``retriever.invoke(query, filters={"province": …}, analysis=…)``.
+
+        ``filters`` restrict by metadata (province, doc_id, year), on top of the retriever's own
+        ``filters``; ``analysis`` is the query's analysis when the caller has it (the pipeline analyses
+        each question once), else ``query`` is analysed here."""
+        analysis = analysis or analyse(query)
         places = [p for p in analysis.provinces if p in self.index.provinces]
         if analysis.intent == "comparison" and len(places) >= 2 and not (filters or {}).get("province"):
-            # one retrieval per compared province, interleaved, so no province crowds out the others
-            per = max(3, self.k // len(places))
-            runs = [self._retrieve(replace(analysis, provinces=[p]), {**(filters or {}), "province": p}, per)
-                    for p in places]
-            merged = [d for group in zip_longest(*runs) for d in group if d is not None]
-            for rank, d in enumerate(merged, start=1):
-                d.metadata["rank"] = rank
-            return merged
+            return self._per_province(analysis, filters, places)
         # who-leads answers often sit in a separate "tổ chức thực hiện" part: look a little wider
         docs = self._retrieve(analysis, filters, self.k + 4 if analysis.intent == "who_leads" else self.k)
         if analysis.intent == "definition":
@@ -200,6 +200,17 @@ class HybridRetriever(BaseRetriever):
         if _ASKS_DOC_FACTS.search(analysis.folded):
             docs += self._header_chunks(analysis, docs)
         return docs
+
+    def _per_province(self, analysis: QueryAnalysis, filters: dict[str, Any] | None,
+                      places: list[str]) -> list[Document]:
+        """A comparison: one retrieval per compared province, interleaved, so no province crowds out the others."""
+        per = max(3, self.k // len(places))
+        runs = [self._retrieve(replace(analysis, provinces=[p]), {**(filters or {}), "province": p}, per)
+                for p in places]
+        merged = [d for group in zip_longest(*runs) for d in group if d is not None]
+        for rank, d in enumerate(merged, start=1):
+            d.metadata["rank"] = rank
+        return merged
 
     def _header_chunks(self, analysis: QueryAnalysis, docs: list[Document]) -> list[Document]:
         """A document's date, number and signer are in its header and signature block, which rarely
@@ -295,6 +306,3 @@ class HybridRetriever(BaseRetriever):
                 continue
             mask &= np.array([c.metadata.get(key) == value for c in self.index.chunks])
         return mask
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return self.retrieve(query)

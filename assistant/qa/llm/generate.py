@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from langchain_core.documents import Document
 
 from assistant.core.settings import Settings
-from assistant.qa.answer import Answer, Citation, _doc_label
+from assistant.qa.answer import Answer, Citation, doc_label
 from assistant.qa.llm.backend import ChatBackend, LLMUnavailable, Message
 from assistant.qa.llm.prompts import PackedSource, SourceSpan, count_tokens, load_prompt, pack_sources
 from assistant.qa.llm.verify import Source, citation_refs, verify
@@ -46,7 +46,7 @@ def statement(answer_text: str) -> str:
 def _label(meta: dict) -> str:
     """How a source is introduced to the model: document (số hiệu), province — section path."""
     province = f", {meta['province']}" if meta.get("province") else ""
-    return f"{_doc_label(meta)}{province} — {meta.get('section', '')}".strip(" —")
+    return f"{doc_label(meta)}{province} — {meta.get('section', '')}".strip(" —")
 
 
 class LLMAnswerer:
@@ -147,7 +147,7 @@ class LLMAnswerer:
 
         text = re.sub(r"\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]", _renumber, text)
         body = [EVIDENCE_HEADING] + [
-            f"- [{c.n}] {_doc_label({'title': c.title, 'so_hieu': c.so_hieu, 'province': c.province})}, "
+            f"- [{c.n}] {doc_label({'title': c.title, 'so_hieu': c.so_hieu, 'province': c.province})}, "
             f"{c.section}: “{c.text}”" for c in citations]
         return replace(draft, answer=text.strip() + "\n\n" + "\n".join(body), citations=citations, backend=backend,
                        verified=True, dropped=dropped, llm_status="answered", llm_note=None)

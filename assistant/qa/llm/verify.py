@@ -190,7 +190,6 @@ def verify(answer: str, sources: list[Source], *, trusted: str = "") -> Verdict:
         return Verdict(False, "", reason="the model echoed its prompt")
     if ABSTAIN_FOLDED in fold(text):
         return Verdict(False, "", reason="the model abstained although the sources answer the question")
-    by_n = {s.n: s for s in sources}
     facts = {s.n: _Facts.of(s.label + "\n" + s.text) for s in sources}
     trusted_facts = _Facts.of(trusted) if trusted else None
     trusted_refs = set(citation_refs(trusted))
@@ -215,24 +214,9 @@ def verify(answer: str, sources: list[Source], *, trusted: str = "") -> Verdict:
             sentence_claims = claims(sentence)
             if sentence_claims or refs:
                 checked += 1
-            bad = [n for n in refs if n not in by_n]
-            if bad:
-                dropped.append({"sentence": sentence, "reason": f"cites [{bad[0]}], which is not a provided source"})
-                continue
-            if not refs and sentence_claims:
-                # "claim. claim [1]." — the citation at the end of a paragraph covers the sentences before it
-                later = [citation_refs(s) for s in paragraph[i + 1:]]
-                refs = next((r for r in later if r), [])
-                if not refs or any(n not in by_n for n in refs):
-                    dropped.append({"sentence": sentence, "reason": "states a fact without citing a source"})
-                    continue
-            missing = [c for c in sentence_claims
-                       if not any(facts[n].supports(c) for n in refs)
-                       and not (trusted_facts and trusted_refs & set(refs) and trusted_facts.supports(c))]
-            if missing:
-                where = ", ".join(f"[{n}]" for n in refs)
-                dropped.append({"sentence": sentence,
-                                "reason": f"{missing[0].kind} “{missing[0].text}” is not in the cited source {where}"})
+            reason, refs = _unsupported(sentence_claims, refs, paragraph[i + 1:], facts, trusted_facts, trusted_refs)
+            if reason:
+                dropped.append({"sentence": sentence, "reason": reason})
                 continue
             kept.append(sentence)
             cited += [n for n in refs if n not in cited]
@@ -249,3 +233,26 @@ def verify(answer: str, sources: list[Source], *, trusted: str = "") -> Verdict:
     if checked and unsupported / checked > MAX_DROPPED_SHARE:
         return Verdict(False, "", dropped, reason=f"{unsupported} of {checked} statements were unsupported")
     return Verdict(True, kept_text, dropped, cited=sorted(cited))
+
+
+def _unsupported(sentence_claims: list[Claim], refs: list[int], following: list[str], facts: dict[int, _Facts],
+                 trusted_facts: _Facts | None, trusted_refs: set[int]) -> tuple[str | None, list[int]]:
+    """Why a sentence of the answer is dropped (None: it is supported), and the sources it cites (a
+    sentence without a citation borrows the next one of its paragraph). ``facts`` are the provided
+    sources' facts by number."""
+    bad = [n for n in refs if n not in facts]
+    if bad:
+        return f"cites [{bad[0]}], which is not a provided source", refs
+    if not refs and sentence_claims:
+        # "claim. claim [1]." — the citation at the end of a paragraph covers the sentences before it
+        later = [citation_refs(s) for s in following]
+        refs = next((r for r in later if r), [])
+        if not refs or any(n not in facts for n in refs):
+            return "states a fact without citing a source", refs
+    missing = [c for c in sentence_claims
+               if not any(facts[n].supports(c) for n in refs)
+               and not (trusted_facts and trusted_refs & set(refs) and trusted_facts.supports(c))]
+    if missing:
+        where = ", ".join(f"[{n}]" for n in refs)
+        return f"{missing[0].kind} “{missing[0].text}” is not in the cited source {where}", refs
+    return None, refs

@@ -1,0 +1,218 @@
+"""The Markdown answer: the direct statement first, built only from facts found in the quoted sentences,
+then the **Căn cứ** list quoting each passage verbatim with its document, số hiệu and section.
+
+For list questions the quote is the heading with its items (the sub-items in the chunk, or the titles
+of its sub-sections from the document's outline) and the statement lists them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from typing import Any
+
+from assistant.lexicon import facts as extract
+from assistant.lexicon.text import fold
+from assistant.qa.analyse import QueryAnalysis
+from assistant.qa.answer.corpus import CorpusView
+from assistant.qa.answer.coverage import Coverage
+from assistant.qa.answer.layout import (
+    clause,
+    inline_items,
+    lines_with_governors,
+    locate,
+    match_marker,
+    quote,
+    strip_marker,
+    with_label_line,
+)
+from assistant.qa.answer.model import Answer, Citation, Evidence
+from assistant.qa.answer.question import asks_person, content_terms, topic_after_role
+from assistant.qa.answer.weights import CLAUSE_MAX, QUOTE_MAX
+
+
+def doc_label(meta: dict[str, Any]) -> str:
+    """"Title (số hiệu)", as a citation names its document."""
+    title = meta.get("title", "")
+    so_hieu = meta.get("so_hieu", "")
+    return f"{title} ({so_hieu})" if so_hieu else title
+
+
+def short_doc(meta: dict[str, Any]) -> str:
+    """"Lạng Sơn (Kế hoạch 249/KH-UBND)", as a statement names where its fact comes from."""
+    province = meta.get("province", "")
+    so_hieu = meta.get("so_hieu", "")
+    kind = meta.get("doc_type", "") or "Văn bản"
+    ref = f"{kind} {so_hieu}" if so_hieu else meta.get("title", "")
+    return f"{province} ({ref})" if province else ref
+
+
+class Composer:
+    """``compose(base, analysis, chosen)`` fills ``base`` with the statement, the quotes and citations."""
+
+    def __init__(self, corpus: CorpusView, coverage: Coverage) -> None:
+        self.corpus = corpus
+        self.coverage = coverage
+        self.weights = coverage.weights
+
+    def compose(self, base: Answer, analysis: QueryAnalysis, chosen: list[Evidence]) -> Answer:
+        citations, by_line, items_for = self._citations(analysis, chosen)
+        lead: list[str] = []
+        multi_doc = len({e.doc.metadata["doc_id"] for e in chosen}) > 1
+        for e in chosen:
+            n = by_line[(e.doc.id or "", e.line_start)]
+            sentence = direct(e.analysis or analysis, e, n, multi_doc, items_for.get(n, []))
+            if sentence and sentence not in lead:
+                lead.append(sentence)
+        head = "\n".join(f"- {s}" for s in lead) if len(lead) > 1 else lead[0]
+        body = ["", "**Căn cứ:**"]
+        for c in citations:
+            body.append(f"- [{c.n}] {doc_label(asdict(c))}, {c.section}: “{c.text}”")
+        base.answer = head + "\n" + "\n".join(body)
+        base.abstained = False
+        base.citations = citations
+        return base
+
+    def _citations(self, analysis: QueryAnalysis, chosen: list[Evidence],
+                   ) -> tuple[list[Citation], dict[tuple[str, int], int], dict[int, list[str]]]:
+        """One citation per quoted line (its number by (chunk, line)), and the list items of each."""
+        citations: list[Citation] = []
+        by_line: dict[tuple[str, int], int] = {}
+        items_for: dict[int, list[str]] = {}
+        for e in chosen:
+            key = (e.doc.id or "", e.line_start)
+            if key in by_line:
+                continue
+            meta = e.doc.metadata
+            quoted, items = quote(e), []
+            if analysis.intent == "list" or analysis.sub_intent == "list":
+                quoted, items = self.list_quote(e, content_terms(analysis))
+            elif e.fact and "|" not in e.fact and e.fact.split("; ")[0] not in quoted:
+                quoted = with_label_line(e, quoted)  # the "- Sở X chủ trì …:" line the fact came from
+            lo, hi = locate(e.doc.page_content, quoted, e.line_start)
+            base_offset = int(meta.get("start", 0))
+            citations.append(Citation(
+                n=len(citations) + 1, chunk_id=meta.get("chunk_id", e.doc.id or ""), doc_id=meta["doc_id"],
+                title=meta.get("title", ""), so_hieu=meta.get("so_hieu", ""), province=meta.get("province", ""),
+                section=meta.get("section", ""), text=quoted, start=base_offset + lo, end=base_offset + hi))
+            by_line[key] = citations[-1].n
+            items_for[citations[-1].n] = items
+        return citations, by_line, items_for
+
+    def list_quote(self, e: Evidence, terms: list[str] | None = None) -> tuple[str, list[str]]:
+        """For list questions: the items under the evidence line, or under the heading above it that
+        matches the question best (sub-items in the chunk, or the titles of sub-sections)."""
+        inline = inline_items(e.line)
+        if len(inline) >= 3:
+            return quote(e), inline  # "… 6 nội dung, đó là: (1) …; (2) …": the line lists them itself
+        best: tuple[float, str, list[str]] | None = None
+        for head in [e.line, *reversed(e.governors)]:
+            probe = Evidence(e.doc, head, e.doc.page_content.find(head), head, 0.0, 0.0, "", [])
+            quoted, items = self.items_under(probe)
+            if len(items) >= 2:
+                score = self.coverage(terms or [], head, "") if terms else 0.0
+                if best is None or score > best[0] + self.weights.list_heading_margin:
+                    best = (score, quoted, items)
+        if best:
+            return best[1], best[2]
+        return quote(e), []
+
+    def items_under(self, e: Evidence) -> tuple[str, list[str]]:
+        """The items under the line ``e``: its child lines in the chunk, else the titles of the sections
+        below its heading in the document's outline (when they are in later chunks)."""
+        lines = lines_with_governors(e.doc.page_content)
+        children = [ln for ln, _, gov in lines if gov and gov[-1] == e.line]
+        if len(children) >= 2:
+            quote_lines = [e.line.strip()]
+            for ln in children:
+                if sum(len(x) for x in quote_lines) + len(ln) > QUOTE_MAX * 2:
+                    break
+                quote_lines.append(ln.strip())
+            return "\n".join(quote_lines), [strip_marker(c) for c in children]
+        # one child in this chunk ("2. … / a) …" where b), c) are later chunks): look at the outline
+        marker = match_marker(e.line.strip())
+        if not marker or marker[0] == "bullet":
+            return quote(e), []
+        items = [x for x in (strip_marker(x) for x in self._sub_sections(e, marker[1])) if x.strip(" .:|")]
+        if len(items) >= 2:  # sections with a title, not bare table-row numbers
+            return quote(e), items
+        return quote(e), []
+
+    def _sub_sections(self, e: Evidence, number: str) -> list[str]:
+        """The labels of the sections just below the heading numbered ``number`` in the section path."""
+        section = e.doc.metadata.get("section", "")
+        parts = section.split(" › ")
+        # the heading's own path: the ancestor whose label carries the line's number
+        for depth in range(len(parts), 0, -1):
+            if parts[depth - 1].startswith(number):
+                section = " › ".join(parts[:depth])
+                break
+        prefix = section + " › "
+        subs: list[str] = []
+        for path in self.corpus.outline.get(e.doc.metadata.get("doc_id", ""), []):
+            if path.startswith(prefix):
+                child = path[len(prefix):].split(" › ")[0]
+                if child not in subs:
+                    subs.append(child)
+        return subs
+
+
+def direct(analysis: QueryAnalysis, e: Evidence, n: int, multi_doc: bool, items: list[str] | None = None) -> str:
+    """First sentence: the answer itself, built only from facts found in the quoted sentence."""
+    where = short_doc(e.doc.metadata)
+    fact = e.fact or ""
+    intent = analysis.intent
+    if fact and "|" in fact and intent == "definition":
+        abbr, expansion = fact.split("|", 1)
+        return f"**{abbr}** là {expansion} (theo {where}) [{n}]."
+    intent = analysis.sub_intent if intent == "comparison" else intent
+    person = asks_person(analysis)
+    if fact and (analysis.relation or person):
+        return f"{where}: {', '.join(f'**{p}**' for p in fact.split('; '))} [{n}]."
+    if fact and intent == "who_leads":
+        role = next((r for r in (analysis.roles or []) if r in fold(e.sentence) or r in e.sentence.lower()), None)
+        role = role or next((r.text.lower() for r in extract.roles(e.sentence)), "chủ trì")
+        topic = topic_after_role(analysis.question)
+        return f"{where}: **{fact}** {role}{' ' + topic if topic else ''} [{n}]."
+    if fact and intent == "target":
+        clauses = fact_clauses(e.sentence, fact.split("; "))
+        if clauses:
+            return f"{where}: {clauses} [{n}]."
+    if fact and intent in {"target", "deadline", "comparison"} or (fact and person):
+        parts = [f"**{p}**" for p in fact.split("; ")]
+        return f"{where}: {', '.join(parts)} [{n}]."
+    if items:
+        # the text's own count ("07 nhóm nhiệm vụ, gồm: …") is quoted; items split on ";" may not match it
+        count = "" if re.search(r"\b\d+\s+(?:nhóm|nội dung|nhiệm vụ|giải pháp|lĩnh vực|mục tiêu)", e.line) \
+            else f" {len(items)} nội dung"
+        return f"Theo {where}, gồm{count} [{n}]: " + "; ".join(items) + "."
+    sentence = e.sentence.strip()
+    return f"Theo {where} [{n}]: “{sentence}”"
+
+
+def fact_clauses(sentence: str, facts: list[str]) -> str:
+    """The clauses of ``sentence`` that hold ``facts``, with the facts in bold: a number is stated with
+    what it measures ("Tỷ lệ hồ sơ giải quyết trực tuyến … **đạt tối thiểu 50%**"). Empty when a
+    clause is too long to serve as a statement."""
+    out: list[str] = []
+    for fact in facts:
+        at = sentence.find(fact)
+        if at < 0:
+            return ""
+        held_in = clause(sentence, at, at + len(fact))
+        lo = sentence.find(held_in)
+        # a clause cut at commas when long: keep the part around the number
+        if len(held_in) > CLAUSE_MAX:
+            rel = at - lo
+            start = held_in.rfind(",", 0, max(0, rel - 120)) + 1
+            end = held_in.find(",", rel + len(fact) + 60)
+            held_in = held_in[start: end if end > 0 else len(held_in)]
+            if len(held_in) > CLAUSE_MAX:
+                return ""
+        held_in = re.sub(r"^\s*(?:[-+•*]|\d+(?:\.\d+)*\.|[a-zđ]\))\s*", "", held_in.strip()).strip(" ;,.")
+        if fact not in held_in:
+            return ""
+        bolded = held_in.replace(fact, f"**{fact}**", 1)
+        if bolded not in out:
+            out.append(bolded)
+    return "; ".join(out)

@@ -1,0 +1,207 @@
+"""The fact finders: in one candidate sentence, the fact that answers the question's type.
+
+An agency next to a role verb, or the label line or heading it sits under (who leads); a number with
+its qualifier in the clause naming the indicator asked (target); a date or duration (deadline); the
+phrase before "(PAPI)" (definition); a document number, proposer, recipient, count, partner, contact
+or agent (relation questions). Each finder returns the fact as written in the sentence ('' when any
+sentence will do, None when this sentence cannot answer) and, when it scored the clause holding the
+fact itself, that clause's coverage.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from langchain_core.documents import Document
+
+from assistant.lexicon import facts as extract
+from assistant.lexicon import relations
+from assistant.lexicon.text import has_diacritics
+from assistant.qa.analyse import DURATION_Q
+from assistant.qa.answer.corpus import CorpusView
+from assistant.qa.answer.coverage import Coverage
+from assistant.qa.answer.layout import clause
+from assistant.qa.answer.question import Asked, kind_matches, measures
+
+#: (fact, coverage of the clause holding it): see the module docstring.
+Found = tuple[str | None, float | None]
+
+# a table cell that is a time and nothing else: "Năm 2025", "Tháng 06/2026", "Quý IV/2025", "2026 - 2030"
+_CELL_TIME = re.compile(r"^(?:(?:năm|tháng|quý)\s+[\dIVX]{1,4}(?:/\d{4})?|\d{1,2}/\d{4}|\d{4}(?:\s*[-–]\s*\d{4})?"
+                        r"|(?:hằng|hàng)\s+(?:năm|quý|tháng)|thường xuyên|đã thực hiện|(?:trước\s+)?ngày\s+[\d/]+)"
+                        r"(?:\s*[;,]\s*.{0,40})?$", re.IGNORECASE)
+_ASKS_DATE = re.compile(r"ngay nao|ngay bao nhieu|ban hanh (?:vao )?ngay|what date|issued on|when was|hieu luc"
+                        r"|effective")
+_DUTIES = re.compile(r"nhiệm vụ|quyền hạn|chức năng", re.IGNORECASE)
+
+
+class FactFinder:
+    """``find(asked, sentence, doc, governors, terms, context, targets)`` -> :data:`Found`."""
+
+    def __init__(self, corpus: CorpusView, coverage: Coverage) -> None:
+        self.corpus = corpus
+        self.coverage = coverage
+        self.weights = coverage.weights
+
+    def find(self, asked: Asked, sentence: str, doc: Document, governors: list[str], terms: list[str],
+             context: str, targets: dict[int, dict[str, Any]] | None = None) -> Found:
+        """The fact that answers ``asked`` in ``sentence``; ``targets`` are the extracted targets of the
+        sentence, by the offset of their value in it."""
+        intent = asked.intent
+        if asked.analysis.relation:
+            return relation_fact(asked, sentence, doc.metadata.get("so_hieu", "")), None
+        if asked.kind == "money":
+            found = extract.money(sentence)
+            return (found[0].text, None) if found else (None, None)
+        if asked.person:
+            found = extract.people(sentence)
+            return (found[0].text, None) if found else (None, None)
+        if sentence.count(" | ") >= 2 and intent in {"who_leads", "deadline"}:
+            return table_fact(intent, sentence), None
+        if intent == "who_leads":
+            return self._who_leads(sentence, doc, governors), None
+        if intent == "target":
+            return self._target(asked, sentence, terms, context, targets or {})
+        if intent == "deadline":
+            return self._deadline(asked, sentence, doc)
+        if intent == "definition":
+            return _definition(asked, sentence)
+        return "", None
+
+    def _who_leads(self, sentence: str, doc: Document, governors: list[str]) -> str | None:
+        hit = extract.agency_before_role(sentence) or extract.subject_agency(sentence)
+        if hit:
+            return hit.text
+        for line in reversed(governors):  # "- Sở Tài chính chủ trì …:" above "+ task" lines
+            hit = extract.agency_before_role(line) or next(iter(extract.agencies(line)), None)
+            if hit and (extract.roles(line) or line.rstrip().endswith(":") or len(line) < 80):
+                return hit.text
+        section = doc.metadata.get("section", "")
+        if extract.roles(sentence):
+            heading = [a.text for a in extract.agencies(section)]
+            if heading:
+                return heading[-1]
+        ags = extract.agencies(sentence)
+        if ags and re.search(r"\b(?:do|giao cho|giao)\s+$", sentence[:ags[0].start]):
+            return ags[0].text
+        # a decree on one body's "chức năng, nhiệm vụ, quyền hạn": its tasks are that body's
+        if not ags and _DUTIES.search(section):
+            return self.corpus.subject_agency(doc.metadata)
+        return None
+
+    def _target(self, asked: Asked, sentence: str, terms: list[str], context: str,
+                targets: dict[int, dict[str, Any]]) -> Found:
+        if asked.current_state and not re.search(r"\bhiện\s+(?:nay|tại|có|đang)\b", sentence.lower()):
+            return None, None  # a plan's targets do not say how things are now
+        found = [f for f in extract.targets(sentence) if kind_matches(asked.kind, f.text)]
+        if not found:
+            return (None if asked.quantity else ""), None
+        rows = [(f, target_at(targets, f)) for f in found]
+        years = asked.analysis.years
+        if years:
+            # of "80% by 2025; 90% by 2030" in one passage, the value for the year asked
+            rows = [(f, r) for f, r in rows if set(row_years([r])) & set(years)] or rows
+        w = self.weights
+        best: list[tuple[float, str]] = []
+        for f, row in rows:
+            held_in = clause(sentence, f.start, f.end)
+            cov = self.coverage(terms, held_in, context, ctx_weight=w.target_clause_context_term)
+            if asked.measured and not measures(asked.measured, (row or {}).get("indicator") or held_in):
+                cov *= w.other_measure  # "bao nhiêu phần trăm hồ sơ …": this number measures something else
+            best.append((cov, f.text))
+        top = max(c for c, _ in best)
+        facts = [t for c, t in best if c >= top - w.target_tie]
+        return "; ".join(dict.fromkeys(facts)), top
+
+    def _deadline(self, asked: Asked, sentence: str, doc: Document) -> Found:
+        focus = asked.focus
+        if _ASKS_DATE.search(focus):
+            dates = extract.dates(sentence)
+            own = self.corpus.issued.get(doc.metadata.get("doc_id", ""), "")
+            if own and re.search(r"ban hanh|issued|\bky\b|signed", focus):
+                # the document's own date, not the dates of the documents it cites
+                dates = [d for d in dates if same_date(d.text, own)] or \
+                    ([d for d in dates if "ký" in d.text] if "hieu luc" in focus else [])
+            return (_joined(f.text for f in dates), 1.0 if dates and own else None) if dates else (None, None)
+        found = extract.durations(sentence) if DURATION_Q.search(focus) else extract.times(sentence)
+        return (_joined(f.text for f in found), None) if found else (None, None)
+
+
+def _definition(asked: Asked, sentence: str) -> Found:
+    for term in asked.definition_terms:
+        d = extract.definition_of(term, sentence)
+        if d and asked.english_form and has_diacritics(d.text):
+            continue  # the English words asked for, not the Vietnamese name
+        if d:
+            return f"{term}|{d.text}", 1.0
+    return None, None
+
+
+def relation_fact(asked: Asked, sentence: str, own_number: str = "") -> str | None:
+    """The fact for a relation question (document number, proposer, recipient, count, contact);
+    ``own_number`` is the số hiệu of the document the sentence is from."""
+    analysis = asked.analysis
+    rel = analysis.relation
+    found: list[extract.Found] = []
+    if rel == "docref":
+        # "which document guided plan 2943?": the plan the question names is not the answer, nor is
+        # the document itself unless its own number is asked ("văn bản đó mang số hiệu gì")
+        own_asked = re.search(r"so hieu|mang so|ky hieu|\bnumber\b", asked.focus)
+        found = [f for f in relations.doc_refs(sentence)
+                 if re.match(r"\d+", f.text).group(0).lstrip("0") not in analysis.doc_numbers
+                 and (own_asked or not own_number or not f.text.startswith(own_number))]
+    elif rel == "proposer":
+        found = [f for f in [relations.proposer(sentence)] if f]
+    elif rel == "recipient":
+        found = [f for f in [relations.report_recipient(sentence)] if f]
+    elif rel == "count":
+        found = relations.counts(sentence, asked.counted_noun) if asked.counted_noun else []
+    elif rel == "partner":
+        found = relations.partners(sentence)
+    elif rel == "contact":
+        found = relations.contacts(sentence)
+    elif rel == "agent":
+        found = relations.agents(sentence, asked.agent_action) if asked.agent_action else []
+    return _joined(f.text for f in found) if found else None
+
+
+def table_fact(intent: str, row: str) -> str | None:
+    """A row of a task table ("9.5 | Triển khai … | Thuế Đồng Nai | Các sở, … | 2026 - 2030 | Chương trình"):
+    the first cell that names agencies is the lead column, the cell that is only a time the deadline."""
+    cells = [c.strip() for c in row.split(" | ")]
+    for cell in cells[1:]:
+        if intent == "who_leads":
+            found = extract.agencies(cell)
+            if found and found[0].start <= 4 and len(cell) <= 160:
+                return cell
+        elif _CELL_TIME.match(cell):
+            return cell
+    return None
+
+
+def target_at(targets: dict[int, dict[str, Any]], found: extract.Found) -> dict[str, Any] | None:
+    """The extracted target whose value overlaps ``found`` (the two value patterns differ slightly:
+    "đạt tối thiểu 50%" here, "tối thiểu 50%" there)."""
+    return next((r for at, r in targets.items() if found.start <= at < found.end
+                 or at <= found.start < at + int(r["value_end"]) - int(r["value_start"])), None)
+
+
+def row_years(rows: Iterable[dict[str, Any] | None]) -> list[int]:
+    """The target years of extracted target rows (rows without a year are skipped)."""
+    return [int(r["year"]) for r in rows if r and str(r.get("year") or "").isdigit()]
+
+
+def same_date(text: str, iso: str) -> bool:
+    """"20/09/2021", "ngày 20 tháng 9 năm 2021" == "2021-09-20"."""
+    nums = [int(n) for n in re.findall(r"\d+", text)]
+    if len(nums) < 3:
+        return False
+    d, m, y = nums[0], nums[1], nums[2]
+    return f"{y:04d}-{m:02d}-{d:02d}" == iso
+
+
+def _joined(texts: Iterable[str]) -> str:
+    """Facts found more than once are stated once, in order."""
+    return "; ".join(dict.fromkeys(texts))

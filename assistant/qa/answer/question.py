@@ -1,0 +1,219 @@
+"""What a (part of a) question asks, as the answerer needs it: :class:`Asked`, read once per question
+part from its :class:`~assistant.qa.analyse.QueryAnalysis`, never per candidate sentence.
+
+The query analysis says the intent, places, years and roles; answering also needs finer readings of
+the question's frame: which kind of number ("thứ hạng", "phần trăm", "bao nhiêu tiền"), whether it
+asks for a person, for how things are now, for the thing a number measures ("bao nhiêu phần trăm hồ
+sơ …"), and which words say what it is about (:func:`content_terms`). They are pure functions of the
+analysis, so they are computed here once and passed to every scoring and composing step.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from assistant.lexicon import facts as extract
+from assistant.lexicon import relations
+from assistant.lexicon.gazetteer import canonical_terms
+from assistant.lexicon.text import fold
+from assistant.qa.analyse import QueryAnalysis, detect_intent, detect_roles, translate_terms
+from assistant.qa.answer.corpus import tokens
+
+# Folded phrases and words that say what kind of question it is rather than what it is about.
+_FRAME_PHRASES = [
+    "bao nhieu", "chi tieu", "muc tieu", "chu tri", "phoi hop", "thuong truc", "tham muu", "phu trach",
+    "chiu trach nhiem", "co quan nao", "don vi nao", "so nao", "ke hoach", "quyet dinh", "de an", "thoi han",
+    "xep hang", "thu hang", "ty le", "phan tram", "toi thieu", "la gi", "nhu the nao", "the nao", "khi nao",
+    "bao gio", "cho em hoi", "minh muon biet", "cu the", "hien nay", "duoc giao", "dinh nghia", "nghia la",
+    "bao gom", "liet ke", "so sanh", "khac nhau", "la ai", "co phai", "phai khong", "dung khong", "it nhat",
+    "giai doan", "dinh huong", "phan dau", "dat ra", "de ra", "mam muon", "cho minh hoi",
+    "bao lau", "nghi dinh", "chi thi", "thong tu", "nghi quyet", "quy dinh",
+]
+# Folded single syllables that are function words in every reading (not "thể"/"the", "đó"/"do", "tổ"/"to").
+_FRAME_WORDS = set(
+    "ai nao gi la co khong cua cho em hoi minh muon biet voi duoc nhung cac va thi sao nhu ra o tai trong theo "
+    "ve phai dung chua oi nhe vay nay ay khi gio tinh nam den toi dat gom may xiu".split()
+)
+# abbreviations too general to pin a passage down as "the indicator asked about"
+_GENERAL_ABBREVIATIONS = {"cchc", "ubnd", "tthc", "hdnd", "kh", "qd"}
+
+
+def content_terms(analysis: QueryAnalysis) -> list[str]:
+    """The folded syllables that say what the question is about (frame words and places removed)."""
+    source = " ".join(analysis.expansions) if analysis.english else analysis.question
+    place = set(tokens(" ".join(analysis.provinces)))
+    text = " ".join(tokens(source))
+    for phrase in _FRAME_PHRASES:
+        text = re.sub(rf"(?<!\w){phrase}(?!\w)", " | ", text)
+    years = {str(y) for y in analysis.years}
+    terms = [t for t in text.split() if t != "|" and t not in _FRAME_WORDS and t not in place and t not in years
+             and not (t.isdigit() and len(t) > 2)]
+    return list(dict.fromkeys(terms))
+
+
+def part_analysis(analysis: QueryAnalysis, part: str) -> QueryAnalysis:
+    """The analysis of one clause of a multi-part question: its own intent, roles and relation; the
+    whole question's places, documents and years.
+
+    The clause is a different string from the question analysed by the pipeline, so its intent, roles
+    and relation are read from it here (they are what makes this part a question of its own)."""
+    intent = detect_intent(part)
+    if intent == "general":
+        intent = analysis.intent
+    return replace(analysis, intent=intent, sub_intent=intent, focus=part,
+                   roles=detect_roles(part) or analysis.roles,
+                   relation=relations.relation_of(part, analysis.question))
+
+
+def part_terms(part: str, sub: QueryAnalysis) -> list[str]:
+    """The content words of one part of a question (an English part's glossary terms are the part's own:
+    the glossary is looked up in the part's text, not the whole question's)."""
+    return content_terms(replace(sub, question=part, expansions=translate_terms(part) if sub.english
+                                 else sub.expansions))
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The finer readings of one (part of a) question, derived once from its analysis."""
+
+    analysis: QueryAnalysis
+    #: The intent that says which fact answers: the compared one for a comparison.
+    intent: str
+    #: What this (part of the) question asks, folded.
+    focus: str
+    #: money | rank | percent | any (see :func:`target_kind`).
+    kind: str
+    person: bool
+    quantity: bool
+    current_state: bool
+    #: "ai ký": the signer's name is wanted.
+    signer: bool
+    #: The head of what a "how much" question measures, if it names it.
+    measured: str | None
+    #: Quoted terms and abbreviations of the question ("PAPI", "“một cửa”").
+    definition_terms: list[str]
+    #: "tên tiếng Anh": the English words asked for, not the Vietnamese name.
+    english_form: bool
+    #: The question names a document by its title ("Kế hoạch nâng cao PAR INDEX …").
+    names_document: bool
+    #: Index names (PCI, SIPAS, …) a target question is about: a passage must name them.
+    anchors: frozenset[str]
+    #: For a "count" relation: the counted noun; for an "agent" relation: the action.
+    counted_noun: str | None
+    agent_action: str | None
+
+    @classmethod
+    def of(cls, analysis: QueryAnalysis) -> Asked:
+        focus = analysis.focus_folded
+        own = analysis.focus or analysis.question
+        terms = extract.definition_terms(analysis.question)
+        anchors: set[str] = set()
+        if analysis.sub_intent == "target":  # elsewhere an index name tends to name the plan, not what is asked
+            anchors = set(tokens(" ".join(t for t in terms if t.isupper() and len(t) <= 12)))
+            anchors -= _GENERAL_ABBREVIATIONS
+        person = asks_person(analysis)
+        return cls(
+            analysis=analysis, intent=analysis.sub_intent, focus=focus, kind=target_kind(analysis),
+            person=person, quantity=asks_quantity(analysis), current_state=asks_current_state(analysis),
+            signer=person and bool(re.search(r"\bky\b|sign", focus)), measured=measured_noun(analysis),
+            definition_terms=terms, english_form=bool(re.search(r"tieng anh|\benglish\b", focus)),
+            names_document=bool(_NAMED_DOCUMENT.search(focus)), anchors=frozenset(anchors),
+            counted_noun=relations.counted_noun(own) if analysis.relation == "count" else None,
+            agent_action=relations.agent_action(own) if analysis.relation == "agent" else None,
+        )
+
+
+# "… Kế hoạch nâng cao PAR INDEX …": the question names a document by its title
+_NAMED_DOCUMENT = re.compile(r"\b(?:ke hoach|quyet dinh|de an|chi thi|chuong trinh)\s+(?!(?:gi|nao|nay|do|ay|so|cua)\b)"
+                             r"[a-z]+(?:\s+[a-z]+){2}")
+
+
+def target_kind(analysis: QueryAnalysis) -> str:
+    """What kind of number the question wants: rank, percent, money, count or any."""
+    f = analysis.focus_folded
+    if re.search(r"bao nhieu tien|ty dong|trieu dong|nghin dong|kinh phi\b.*\bbao nhieu|bao nhieu\b.*\bkinh phi"
+                 r"|phat bao nhieu|how much money|\bbudget\b|\bfunding\b|\bcost\b", f):
+        return "money"
+    if re.search(r"thu hang|xep hang|xep thu|thu may|\brank", f):
+        return "rank"
+    if re.search(r"phan tram|%|\bpercent|ty le", f):
+        return "percent"
+    return "any"
+
+
+_CURRENT = re.compile(r"^(?:hien|hien nay|hien tai)\b|\bhien (?:nay |tai )?(?:co|dang|la)\b|\bcurrently\b|\bat present\b"
+                      r"|\bright now\b|\bhow many\b.*\bare there\b")
+_TARGET_FRAME = re.compile(r"muc tieu|chi tieu|phan dau|\bden\b|\btoi\b|\btruoc\b|ke hoach|de an|giai doan|\bphai\b"
+                           r"|\bcan\b|dat ra|de ra|yeu cau|\bmuon\b|\btarget|\bgoal|\bby 20|should|must|\bplan")
+
+
+def asks_current_state(analysis: QueryAnalysis) -> bool:
+    """"Hiện Tuyên Quang có bao nhiêu đơn vị …?": a question about how things are now, not about a target."""
+    f = analysis.focus_folded
+    return bool(_CURRENT.search(f)) and not _TARGET_FRAME.search(f)
+
+
+def asks_quantity(analysis: QueryAnalysis) -> bool:
+    """Does the question ask for a number (not just mention a target)?"""
+    return bool(re.search(r"bao nhieu|\bmay\b|phan tram|%|ty le|muc nao|xep hang|thu hang|thu may|how (?:many|much)"
+                          r"|what (?:share|percentage|proportion)|\brank", analysis.focus_folded))
+
+
+def asks_person(analysis: QueryAnalysis) -> bool:
+    """Does the question ask for a person ("ai là Giám đốc …", "người ký")?"""
+    f = analysis.focus_folded
+    return bool(re.search(r"\bai (?:la|dang la|lam)\s+(?:truong|pho|giam doc|chu tich|bi thu|chanh|thu truong)\b"
+                          r"|\bla ai\b.*(giam doc|chu tich|truong|nguoi)|(giam doc|chu tich|nguoi ky|ho ten|ten cua)"
+                          r".*\b(la ai|ten gi|la gi)\b|nguoi ky|who (?:is|was) the (?:director|chairman|head)|signed",
+                          f))
+
+
+def kind_matches(kind: str, fact: str) -> bool:
+    """Is ``fact`` (a target's value) the kind of number asked?"""
+    if kind == "rank":
+        return bool(re.search(r"/\d|nhóm|tốp|top|hạng", fact, re.IGNORECASE))
+    if kind == "percent":
+        return "%" in fact
+    return True
+
+
+# "bao nhiêu phần trăm hồ sơ …", "tỷ lệ người dân …", "giảm bao nhiêu đơn vị …": the thing measured
+_MEASURED = re.compile(r"(?:bao nhieu|ty le)\s+(?:(?:phan tram|%)\s+)?(?:(?:so|so luong)\s+)?([a-z]+(?: [a-z]+){1,3})")
+_NOT_MEASURED = re.compile(r"^(?:phan tram|%|duoc|la|dat|cua|o|tai|trong|den|phai|se|can|toi|nam|the|vay|nhi|a"
+                           r"|hien|so|muc|chi)\b")
+
+
+def measured_noun(analysis: QueryAnalysis) -> str | None:
+    """The head (two folded syllables, or one abbreviation) of what a "how much" question measures."""
+    if analysis.english:
+        return None
+    m = _MEASURED.search(analysis.focus_folded)
+    if not m or _NOT_MEASURED.match(m.group(1)):
+        return None
+    words = m.group(1).split()
+    first = canonical_terms(m.group(1)).split()[0]
+    # "thủ tục hành chính" → "tthc"; otherwise the first two syllables ("hồ sơ", "đơn vị")
+    return first if first != words[0] else " ".join(words[:2])
+
+
+def measures(head: str, indicator: str) -> bool:
+    """Does the indicator (or clause) measure the noun asked?"""
+    folded = fold(indicator)
+    return head in folded or head in canonical_terms(folded)
+
+
+def topic(analysis: QueryAnalysis) -> str:
+    """What an abstention says is missing: the answer to the question, in the user's words."""
+    q = re.sub(r"[?？!.]+$", "", analysis.question).strip()
+    return f"câu trả lời cho câu hỏi “{q}”"
+
+
+def topic_after_role(question: str) -> str:
+    """"ai chủ trì cải cách tài chính công ở Lạng Sơn?" -> "cải cách tài chính công" (the user's own words)."""
+    m = re.search(r"(?:chủ trì|phối hợp|phụ trách|tham mưu|chịu trách nhiệm)\s+(?:về\s+|việc\s+)?(.+?)"
+                  r"(?:\s+(?:ở|tại|của|theo|trong|cho)\s+.*)?\s*[?.!]*\s*$", question, re.IGNORECASE)
+    if not m:
+        return ""
+    found = m.group(1).strip(" ,")
+    return found if 1 <= len(found.split()) <= 10 and not re.search(r"\b(?:nào|gì|ai)\b", found) else ""

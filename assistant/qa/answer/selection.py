@@ -1,0 +1,92 @@
+"""Which evidence answers: the best-scored sentence that holds the fact asked and covers the question at
+least as much as the abstention threshold, plus the sentences that complete it (the other documents of a
+comparison or of a question about no particular place, a second sentence of the same section).
+
+A relation question ("theo đề nghị của ai", "mang số hiệu gì") that no sentence answers as such is
+answered as its basic question type instead. Nothing selected means the answerer abstains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from langchain_core.documents import Document
+
+from assistant.qa.analyse import QueryAnalysis
+from assistant.qa.answer.candidates import EvidenceFinder
+from assistant.qa.answer.model import Evidence
+from assistant.qa.answer.question import Asked
+from assistant.qa.answer.weights import COMPARED_MAX, OTHER_DOCS, SAME_SECTION_WINDOW
+
+#: Question types whose answer is often completed by a second sentence of the same section.
+_COMPLETED_BY_NEXT = {"list", "general", "yes_no", "target", "deadline"}
+#: Question types where a sentence without a particular fact may still answer (from another document).
+_ANY_SENTENCE = {"general", "list", "yes_no"}
+
+
+class Selector:
+    """``select(analysis, docs, terms)`` -> (the evidence to quote, the best support found)."""
+
+    def __init__(self, finder: EvidenceFinder, threshold: float) -> None:
+        self.finder = finder
+        self.threshold = threshold
+        self.weights = finder.weights
+
+    def select(self, analysis: QueryAnalysis, docs: list[Document], terms: list[str],
+               focus_terms: list[str] | None = None) -> tuple[list[Evidence], float]:
+        """The evidence that answers the question (empty when nothing supports an answer), and the
+        best support found. ``focus_terms`` are the words of the part being answered, if any."""
+        evidence = self.finder.candidates(Asked.of(analysis), docs, terms, focus_terms)
+        with_fact = [e for e in evidence if e.fact is not None]
+        relation_fallback = bool(analysis.relation) and analysis.relation != "contact"
+        if not with_fact and relation_fallback:
+            # no sentence states the relation: answer as the basic question type instead
+            return self._as_basic(analysis, docs, terms, focus_terms)
+        support = round(max((e.coverage for e in with_fact), default=0.0), 4)
+        supported = [e for e in with_fact if e.coverage >= self.threshold]
+        if not supported and with_fact and relation_fallback:
+            got, basic_support = self._as_basic(analysis, docs, terms, focus_terms)
+            return got, max(support, basic_support)
+        if not supported:
+            return [], support
+        if analysis.intent == "comparison":
+            return _one_per_document(supported)[:COMPARED_MAX], support
+        return self._complete(analysis, supported), support
+
+    def _as_basic(self, analysis: QueryAnalysis, docs: list[Document], terms: list[str],
+                  focus_terms: list[str] | None) -> tuple[list[Evidence], float]:
+        basic = replace(analysis, relation=None)
+        got, support = self.select(basic, docs, terms, focus_terms)
+        for e in got:
+            e.analysis = e.analysis or basic
+        return got, support
+
+    def _complete(self, analysis: QueryAnalysis, supported: list[Evidence]) -> list[Evidence]:
+        """The best sentence, with other documents' close ones when the question names no place or
+        document, and a second sentence of its section when that often completes the answer."""
+        w = self.weights
+        best = supported[0]
+        chosen = [best]
+        if not (analysis.provinces or analysis.doc_numbers):
+            for e in supported[1:]:
+                if len({c.doc.metadata["doc_id"] for c in chosen}) >= OTHER_DOCS:
+                    break
+                if e.doc.metadata["doc_id"] in {c.doc.metadata["doc_id"] for c in chosen}:
+                    continue
+                close = e.coverage >= max(self.threshold + w.other_doc_margin, best.coverage - w.other_doc_gap)
+                if close and (e.fact or analysis.intent in _ANY_SENTENCE):
+                    chosen.append(e)
+        if analysis.intent in _COMPLETED_BY_NEXT:
+            extra = [e for e in supported[1:1 + SAME_SECTION_WINDOW] if e.doc.id == best.doc.id and e.line != best.line
+                     and e.coverage >= best.coverage - w.same_section_gap and e not in chosen]
+            chosen += extra[:1]
+        return chosen
+
+
+def _one_per_document(supported: list[Evidence]) -> list[Evidence]:
+    """A comparison: the best sentence of each document, best first."""
+    chosen = [supported[0]]
+    for e in supported[1:]:
+        if e.doc.metadata["doc_id"] not in {c.doc.metadata["doc_id"] for c in chosen}:
+            chosen.append(e)
+    return chosen
