@@ -33,6 +33,9 @@ Metrics (``n`` in brackets)
     * ``citation_support`` — some ``citations[].text`` holds the quote [answerable, not abstained].
     * ``abstention_accuracy`` — ``abstained`` is true [unanswerable];
       ``false_abstention`` — ``abstained`` is true [answerable].
+    * ``confidently_wrong`` — a fact is stated (the answer is neither an abstention nor marked
+      ``"confident": false``) and the answer is wrong: not correct [answerable], or any stated answer
+      [unanswerable]; over all questions. The failure users trust least.
     * ``latency_p50_ms`` / ``latency_p95_ms`` — from ``latency_ms`` [all questions].
 
 Thresholds in ``evals/thresholds.toml`` (``[min]`` and ``[max]`` tables) gate the run: the
@@ -181,6 +184,8 @@ def score_record(gold: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
         "expected": list(gold.get("must_include") or []) + [" / ".join(g) for g in gold.get("any_of") or []],
         "answer": out.get("answer") or "",
         "abstained": abstained,
+        # False when the answer shows passages without stating a fact; absent (None) = stated
+        "confident": out.get("confident"),
         "latency_ms": out.get("latency_ms"),
         "error": out.get("error"),
         "contexts": [{"chunk_id": c.get("chunk_id"), "doc_id": c.get("doc_id"), "section": c.get("section"),
@@ -233,6 +238,13 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return vals[lo] + (vals[hi] - vals[lo]) * (pos - lo)
 
 
+def _confidently_wrong(row: dict[str, Any]) -> bool:
+    """A fact was stated (not an abstention, not an answer marked unsure) and it is wrong."""
+    if row["abstained"] or row.get("confident") is False:
+        return False
+    return not row["answerable"] or not row["correct"]
+
+
 def aggregate(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """All metrics over per-question rows from :func:`score_record`."""
     ans = [r for r in rows if r["answerable"]]
@@ -249,6 +261,7 @@ def aggregate(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "citation_support": _mean(r["cited"] for r in answered),
         "abstention_accuracy": _mean(r["abstention_correct"] for r in unans),
         "false_abstention": _mean(r["false_abstention"] for r in ans),
+        "confidently_wrong": _mean(_confidently_wrong(r) for r in rows),
         "mrr": _mean(r["rr"] for r in ans),
         "partial_quote_hits": sum(1 for r in ans if r.get("match") == "partial"),
         "latency_p50_ms": percentile(latencies, 50),
@@ -557,6 +570,7 @@ MAIN_ROWS: list[tuple[str, str, str]] = [
     ("citation_support", "Citation support (answered)", "rate"),
     ("abstention_accuracy", "Abstention accuracy (unanswerable)", "rate"),
     ("false_abstention", "False abstention (answerable)", "rate"),
+    ("confidently_wrong", "Confidently wrong (all questions)", "rate"),
     ("hit_at_1", "Retrieval hit@1", "rate"),
     ("hit_at_5", "Retrieval hit@5", "rate"),
     ("mrr", "Retrieval MRR", "rate"),

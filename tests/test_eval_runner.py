@@ -168,6 +168,20 @@ def test_abstention_on_answerable_is_wrong_and_false_abstention():
     assert m["n_answered"] == 1
 
 
+def test_confidently_wrong_counts_stated_wrong_facts_over_all_questions():
+    right = score_record(gold(), output("đạt từ 85% trở lên", citations=[QUOTE]))
+    wrong = score_record(gold(id="ls-002"), output("đạt 70%", citations=[QUOTE]))
+    abstained = score_record(gold(id="ls-003"), output("Các tài liệu hiện có không nêu …", abstained=True))
+    invented = score_record(unanswerable(), output("Hà Nội đạt 90%", abstained=False))
+    declined = score_record(unanswerable(id="un-002"), output("Các tài liệu hiện có không nêu …", abstained=True))
+    m = aggregate([right, wrong, abstained, invented, declined])
+    assert m["confidently_wrong"] == 2 / 5  # the wrong value and the invented answer
+    # passages shown without stating a fact ("confident": false): never confidently wrong
+    unsure = score_record(gold(id="ls-004"), dict(output("đạt 70%", citations=[QUOTE]), confident=False))
+    assert unsure["confident"] is False
+    assert aggregate([right, unsure])["confidently_wrong"] == 0.0
+
+
 def test_abstention_on_unanswerable_counts():
     right = score_record(unanswerable(), output("Các tài liệu hiện có không nêu …", abstained=True))
     wrong = score_record(unanswerable(id="un-002"), output("Hà Nội đạt 90%", abstained=False))
