@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.core.settings import get_settings
+from assistant.lexicon.facts import COMMITMENT_ROLES
 from assistant.qa.records import RecordError, answer_record, answer_records, read_jsonl
 
 # answer_record, answer_records and read_jsonl live in assistant.qa.records (the eval runner and the
@@ -150,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                                     "tai_chinh_cong, chinh_quyen_so, chi_dao_dieu_hanh, chung (or its name)")
     com.add_argument("--year", help="target year, e.g. 2025 (targets without a year count for the plan's end year)")
     com.add_argument("--agency", help="responsibilities of agencies whose name contains this")
-    com.add_argument("--role", choices=["chủ trì", "phối hợp", "thường trực", "tham mưu", "đề nghị", "chịu trách nhiệm"])
+    com.add_argument("--role", choices=COMMITMENT_ROLES)
     com.add_argument("--indicator", help="indicator family, e.g. par_index, sipas, papi, dvc_toan_trinh")
     com.add_argument("--search", help="full-text search (diacritics optional)")
     com.add_argument("--format", choices=["table", "csv", "json"], default="table")

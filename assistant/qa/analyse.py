@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.lexicon import vocabulary
 from assistant.lexicon.gazetteer import ABBREVIATIONS, find_provinces
 from assistant.lexicon.relations import relation_of
 from assistant.lexicon.text import fold, has_diacritics, nfc
@@ -119,9 +120,10 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("target", re.compile(r"chi tieu|muc tieu|\bdat\b|muc do hai long|toi thieu|\bgoal|\bshare\b|\brate\b")),
 ]
 
-ROLES = {"chủ trì": "chu tri", "phối hợp": "phoi hop", "thường trực": "thuong truc", "tham mưu": "tham muu"}
-_ROLE_EN = {"chủ trì": r"\blead|in charge|chair", "phối hợp": r"coordinat", "thường trực": r"standing",
-            "tham mưu": r"advis"}
+# the roles a question can ask for (roles.toml): each by its folded form, or by its English cue
+_QUESTION_ROLES = [vocabulary.role(vi) for vi in vocabulary.role_list("question")]
+ROLES = {r.vi: r.folded for r in _QUESTION_ROLES}
+_ROLE_EN = {r.vi: r.en for r in _QUESTION_ROLES if r.en}
 
 _DOC_REF = re.compile(
     r"(?:kế hoạch|ke hoach|quyết định|quyet dinh|chỉ thị|chi thi|nghị định|nghi dinh|plan|decision|kh|qđ|qd|số|so)"

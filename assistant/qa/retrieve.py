@@ -25,19 +25,18 @@ from pydantic import ConfigDict
 
 from assistant.index.embeddings import SentenceEmbeddings
 from assistant.index.store import Store, chroma_where, indexed_text
+from assistant.lexicon.facts import ROLE
 from assistant.lexicon.text import fold, strip_diacritics, syllables
+from assistant.lexicon.vocabulary import stopwords
 from assistant.qa.analyse import QueryAnalysis, analyse, query_text
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
 
-# Question words that carry no topical signal (folded); dropped from the BM25 query only.
-_QUERY_STOPWORDS = set(
-    "ai nao gi la co khong cua cho em hoi minh muon biet voi duoc nhung cac va thi sao nhu ra bao nhieu "
-    "o tai trong theo ve phai dung chua oi nhe vay nay ay khi gio".split()
-)
+# Question words that carry no topical signal (folded); dropped from the BM25 query only (stopwords.toml).
+_QUERY_STOPWORDS = stopwords("retrieval", "query")
 # Only for English questions: in folded Vietnamese these collide with real syllables (thể, đó, tổ).
-_ENGLISH_STOPWORDS = set("what who which when how is are the of in for by and does do to a an s whats".split())
+_ENGLISH_STOPWORDS = stopwords("retrieval", "english")
 
 
 # Questions about the document itself: its date, number, signer, entry into force.
@@ -129,8 +128,7 @@ class HybridIndex:
             self.bm25.index(corpus, show_progress=False)
         self.vocab = set(self.bm25.vocab_dict) if corpus else set()
         self.restorer = DiacriticRestorer(texts)
-        roles = re.compile(r"chủ trì|phối hợp|thường trực|tham mưu|phụ trách|chịu trách nhiệm", re.IGNORECASE)
-        self.role_mask = np.array([bool(roles.search(t)) for t in texts], dtype=bool)
+        self.role_mask = np.array([bool(ROLE.search(t)) for t in texts], dtype=bool)
         self.provinces = sorted({m.get("province", "") for m in metas if m.get("province")})
         self.documents = store.documents()
 

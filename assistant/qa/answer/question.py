@@ -17,6 +17,7 @@ from assistant.lexicon import facts as extract
 from assistant.lexicon import relations
 from assistant.lexicon.gazetteer import canonical_terms
 from assistant.lexicon.text import fold
+from assistant.lexicon.vocabulary import stopwords
 from assistant.qa.analyse import QueryAnalysis, detect_intent, detect_roles, translate_terms
 from assistant.qa.answer.corpus import tokens
 
@@ -30,11 +31,9 @@ _FRAME_PHRASES = [
     "giai doan", "dinh huong", "phan dau", "dat ra", "de ra", "mam muon", "cho minh hoi",
     "bao lau", "nghi dinh", "chi thi", "thong tu", "nghi quyet", "quy dinh",
 ]
-# Folded single syllables that are function words in every reading (not "thể"/"the", "đó"/"do", "tổ"/"to").
-_FRAME_WORDS = set(
-    "ai nao gi la co khong cua cho em hoi minh muon biet voi duoc nhung cac va thi sao nhu ra o tai trong theo "
-    "ve phai dung chua oi nhe vay nay ay khi gio tinh nam den toi dat gom may xiu".split()
-)
+# Folded single syllables that are function words in every reading (not "thể"/"the", "đó"/"do", "tổ"/"to");
+# stopwords.toml.
+_FRAME_WORDS = stopwords("answer", "frame_words")
 # abbreviations too general to pin a passage down as "the indicator asked about"
 _GENERAL_ABBREVIATIONS = {"cchc", "ubnd", "tthc", "hdnd", "kh", "qd"}
 
