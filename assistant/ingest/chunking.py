@@ -31,11 +31,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from assistant.ingest.parsing import ParsedDocument, Section
+from assistant.lexicon.patterns import CHUNK_BREAK
 
 if TYPE_CHECKING:
     import tiktoken
 
-_SENTENCE_BREAK = re.compile(r"(?<=[.;!?])\s+|(?<=:)\s+(?=[-+•])")
 
 
 @lru_cache(maxsize=1)
@@ -92,7 +92,7 @@ def _atoms(text: str, start: int, end: int, max_tokens: int) -> list[tuple[int, 
             atoms.append((lo, hi))
             continue
         cut = lo
-        for m in _SENTENCE_BREAK.finditer(line):
+        for m in CHUNK_BREAK.finditer(line):
             atoms.append((cut, lo + m.start()))
             cut = lo + m.end()
         atoms.append((cut, hi))

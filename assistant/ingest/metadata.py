@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from assistant.lexicon.gazetteer import find_provinces
+from assistant.lexicon.patterns import DATE_IN_WORDS
 from assistant.lexicon.text import fold, nfc
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,6 @@ def load_catalog(directory: Path) -> dict[str, dict[str, str]]:
 
 _SO_HIEU = re.compile(r"Số\s*(?:hiệu)?\s*:?\s*(\d{1,5}(?:/\d{4})?/[A-ZĐ][A-ZĐa-z\-]*(?:-[A-ZĐ]+)*)")
 _REF_IN_TEXT = re.compile(r"\b(?:Kế hoạch|Quyết định|Chỉ thị|Nghị định)\s+(?:số\s+)?(\d{1,5}(?:/\d{4})?/[A-ZĐ][A-ZĐ\-]+)")
-_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
 _DATE_NUMERIC = re.compile(r"(?:Ngày ban hành|[Nn]gày)\s+(\d{1,2})/(\d{1,2})/(\d{4})")
 _PERIOD = re.compile(r"giai đoạn\s+(\d{4})\s*[-–]\s*(\d{4})", re.IGNORECASE)
 _DOC_TYPES = [("KẾ HOẠCH", "Kế hoạch"), ("QUYẾT ĐỊNH", "Quyết định"), ("CHỈ THỊ", "Chỉ thị"),
@@ -79,7 +79,7 @@ def extract_metadata(text: str, path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     m = _SO_HIEU.search(head) or _REF_IN_TEXT.search(head)
     out["so_hieu"] = m.group(1) if m else ""
-    m = _DATE.search(head)
+    m = DATE_IN_WORDS.search(head)
     if m:
         out["date_issued"] = f"{int(m.group(3)):04d}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
     else:

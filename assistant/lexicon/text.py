@@ -10,6 +10,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from assistant.lexicon.patterns import SENTENCE_END
+
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u00ad"), None)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -53,7 +55,6 @@ def has_diacritics(text: str) -> bool:
     return strip_diacritics(text) != text
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(\[]?[A-ZĐÀ-Ỹ0-9-+•])|(?<=:)\s+(?=[-+•])")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -61,5 +62,5 @@ def split_sentences(text: str) -> list[str]:
 
     The pieces concatenated with single spaces give back the input (modulo whitespace).
     """
-    parts = [p for p in _SENTENCE_END.split(text) if p and p.strip()]
+    parts = [p for p in SENTENCE_END.split(text) if p and p.strip()]
     return parts or [text]

@@ -12,10 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from assistant.ingest.parsing import Section
-
-_SENTENCE_BREAK = r"(?<=[.!?])\s+(?=[\"“(\[]?[A-ZĐÀ-Ỹ0-9+\-•])|\n"
-_CLAUSE_BREAK = re.compile(r";\s+|" + _SENTENCE_BREAK)
-_SENTENCE_ONLY = re.compile(_SENTENCE_BREAK)
+from assistant.lexicon.patterns import CLAUSE_BREAK, CLAUSE_SENTENCE_BREAK
 
 
 @dataclass(frozen=True)
@@ -28,7 +25,7 @@ class Clause:
 
 def clauses(section: Section, *, split_semicolons: bool = True) -> Iterator[Clause]:
     """The section's lines cut at sentence ends (and at "; " unless told not to), with offsets."""
-    breaks = _CLAUSE_BREAK if split_semicolons else _SENTENCE_ONLY
+    breaks = CLAUSE_BREAK if split_semicolons else CLAUSE_SENTENCE_BREAK
     for index, line in enumerate(section.lines):
         pos = 0
         for m in [*breaks.finditer(line.text), None]:

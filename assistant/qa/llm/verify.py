@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.lexicon import facts as extract
+from assistant.lexicon.patterns import DATE_IN_WORDS, STATEMENT_END
 from assistant.lexicon.text import fold, nfc
 
 ABSTAIN_FOLDED = "cac tai lieu hien co khong neu"
@@ -22,11 +23,9 @@ MAX_DROPPED_SHARE = 0.5
 _REF = re.compile(r"\[\s*(\d+(?:\s*[,;–-]\s*\d+)*)\s*\]")
 _DOC_NUMBER = re.compile(r"(?<![\w/])\d+[a-zA-Z]?(?:/\d{4})?/[A-ZĐ][A-ZĐa-z]*(?:-[A-ZĐ][A-ZĐa-z]*)*")
 _DATE_NUM = re.compile(r"(?<![\d/])(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})(?![\d/])")
-_DATE_WORDS = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")
 _PERCENT_AFTER = re.compile(r"^\s*%|^\s*(?:[-–]|đến|tới)\s*\d+(?:[.,]\d+)?\s*%", re.IGNORECASE)
 _LIST_MARKER = re.compile(r"^\s*(?:[-+•*]\s+|\d{1,2}[.)]\s+|[a-zđ]\)\s+)")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“(\[*]?[A-ZĐÀ-Ỹ0-9])")
 #: Agency mentions outside the statutory list: the kind of body and its next two words.
 _AGENCY_GENERIC = re.compile(
     r"(?<![\wÀ-ỹ])(?:Sở|Bộ|Cục|Chi cục|Ban|Văn phòng|Trung tâm|Thanh tra|Công an|Kho bạc|Đài|Hội đồng)"
@@ -104,7 +103,7 @@ def claims(sentence: str) -> list[Claim]:
     for m in _DOC_NUMBER.finditer(text):
         found.append(Claim("doc_number", m.group(0), fold(m.group(0))))
     text = _DOC_NUMBER.sub(" ", text)
-    for pattern in (_DATE_WORDS, _DATE_NUM):
+    for pattern in (DATE_IN_WORDS, _DATE_NUM):
         for m in pattern.finditer(text):
             found.append(Claim("date", m.group(0), _date_key(*m.groups())))
         text = pattern.sub(" ", text)
@@ -139,7 +138,7 @@ class _Facts:
     def of(cls, text: str) -> _Facts:
         text = _REF.sub(" ", nfc(text))  # the "1" of a "[1]" marker is not a fact
         folded = _agency_key(text)
-        dates = {_date_key(*m.groups()) for p in (_DATE_WORDS, _DATE_NUM) for m in p.finditer(text)}
+        dates = {_date_key(*m.groups()) for p in (DATE_IN_WORDS, _DATE_NUM) for m in p.finditer(text)}
         plain = _DOC_NUMBER.sub(" ", text)
         numbers, percents = set(), set()
         for m in _NUMBER.finditer(plain):
@@ -170,7 +169,7 @@ def split_answer(text: str) -> list[list[str]]:
         if not line.strip():
             continue
         parts: list[str] = []
-        for piece in _SENTENCE_END.split(line.strip()):
+        for piece in STATEMENT_END.split(line.strip()):
             if parts and not _REF.sub("", piece).strip(" .;,"):
                 parts[-1] = parts[-1] + " " + piece
             elif piece.strip():
