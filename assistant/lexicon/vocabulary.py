@@ -123,3 +123,11 @@ def composite_indices() -> str:
 @cache
 def indicators() -> tuple[tuple[str, str, str], ...]:
     return tuple((key, label, cue) for key, label, cue in _load("areas")["indicators"])
+
+
+# --- English glossary ----------------------------------------------------------------------------
+
+@cache
+def glossary() -> tuple[tuple[str, str], ...]:
+    """(English regex, Vietnamese) pairs in the order they are tried."""
+    return tuple((term["en"], term["vi"]) for term in _load("glossary")["term"])
