@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -100,8 +100,9 @@ class SentenceEmbeddings(LCEmbeddings):
         self.model_name = model
         self.threads = threads
 
-    @property
+    @cached_property
     def model(self) -> Any:
+        # resolved once per instance: load_model reads the settings and the model's config.json
         return load_model(self.model_name, self.threads)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
