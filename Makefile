@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 ASSETS := models/.ready
 LLM_STAMP := $(VENV)/.installed-llm
 
-.PHONY: run test setup index lint eval bench clean-index
+.PHONY: run test setup index lint eval bench clean-index confidence
 
 run: setup index
 	$(BIN)/python app.py $(ARGS)
@@ -47,6 +47,11 @@ lint: setup
 
 eval: setup index
 	$(BIN)/python -m evals run
+
+# Retrain the confidence model from the tune question sets (needs ../shared/corpus-extra and corpus-dev;
+# indexes them into var/confidence/ the first time, ~1 h on a CPU without AVX-512).
+confidence: setup
+	$(BIN)/python -m evals.train_confidence --collect var/confidence
 
 bench: setup index
 	$(BIN)/python bench/bench_ingest.py

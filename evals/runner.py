@@ -69,6 +69,8 @@ DEFAULT_THRESHOLDS = ROOT / "evals" / "thresholds.toml"
 
 #: Share of a quote's words that must match at its start or its end for a partial (boundary) hit.
 PARTIAL_SHARE = 0.6
+#: The groupings of the report's breakdown tables (question type, document layout, document).
+BREAKDOWN_KEYS = ("type", "layout", "source_doc")
 #: Ranks that count for hit@k.
 HIT_K = (1, 5)
 ANSWER_PREVIEW_CHARS = 300
@@ -173,11 +175,14 @@ def missing_facts(answer: str | None, gold: dict[str, Any]) -> list[str]:
 def score_record(gold: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
     """Score one system output against its gold record (per-question result row)."""
     answerable = bool(gold.get("answerable", gold.get("type") != "unanswerable"))
-    abstained = bool(out.get("abstained"))
+    # an answer that only shows passages ("confident": false) states no fact: it counts as an abstention
+    unsure = not out.get("abstained") and out.get("confident") is False
+    abstained = bool(out.get("abstained")) or unsure
     row: dict[str, Any] = {
         "id": gold.get("id"),
         "type": gold.get("type"),
         "source_doc": gold.get("source_doc"),
+        "layout": layout_of(gold.get("source_doc"), gold.get("about_doc")),
         "answerable": answerable,
         "question": gold.get("question"),
         "history": gold.get("history"),
@@ -186,6 +191,9 @@ def score_record(gold: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
         "abstained": abstained,
         # False when the answer shows passages without stating a fact; absent (None) = stated
         "confident": out.get("confident"),
+        "unsure": unsure,
+        "confidence": out.get("confidence"),
+        "signals": out.get("signals") or {},
         "latency_ms": out.get("latency_ms"),
         "error": out.get("error"),
         "contexts": [{"chunk_id": c.get("chunk_id"), "doc_id": c.get("doc_id"), "section": c.get("section"),
@@ -200,6 +208,8 @@ def score_record(gold: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
     quotes = gold_quotes(gold)
     rank, match = first_hit_rank(out.get("contexts") or [], quotes)
     missing = missing_facts(out.get("answer"), gold)
+    # informational: an unsure answer whose passages hold the expected facts
+    row["unsure_holds_answer"] = unsure and not missing
     cited_match = None
     if not abstained:
         for c in out.get("citations") or []:
@@ -240,8 +250,8 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 
 def _confidently_wrong(row: dict[str, Any]) -> bool:
     """A fact was stated (not an abstention, not an answer marked unsure) and it is wrong."""
-    if row["abstained"] or row.get("confident") is False:
-        return False
+    if row["abstained"]:
+        return False  # includes the answers marked unsure (see score_record)
     return not row["answerable"] or not row["correct"]
 
 
@@ -262,6 +272,8 @@ def aggregate(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "abstention_accuracy": _mean(r["abstention_correct"] for r in unans),
         "false_abstention": _mean(r["false_abstention"] for r in ans),
         "confidently_wrong": _mean(_confidently_wrong(r) for r in rows),
+        "unsure_rate": _mean(r.get("unsure", False) for r in rows),
+        "unsure_holding_answer": sum(1 for r in ans if r.get("unsure_holds_answer")),
         "mrr": _mean(r["rr"] for r in ans),
         "partial_quote_hits": sum(1 for r in ans if r.get("match") == "partial"),
         "latency_p50_ms": percentile(latencies, 50),
@@ -322,8 +334,27 @@ def breakdown(rows: Sequence[dict[str, Any]], key: str) -> dict[str, dict[str, A
             "accuracy": _mean(r["correct"] for r in ans),
             "hit_at_5": _mean(r["hit_at_5"] for r in ans),
             "abstained": _mean(r["abstained"] for r in g),
+            "confidently_wrong": _mean(_confidently_wrong(r) for r in g),
         }
     return out
+
+
+#: The kind of document a question is about, read from the file name's document code
+#: ("bacninh_kh144_2025.txt", "quang-ngai-534-qd-ubnd-2022.txt"): plans, decisions, directives, ….
+_LAYOUTS = (("tin-tuc", "news page"), ("de-an", "scheme (đề án)"), ("kh", "plan (KH)"), ("qd", "decision (QĐ)"),
+            ("ct", "directive (CT)"), ("cv", "official letter (CV)"), ("nq", "resolution (NQ)"),
+            ("nd", "decree (NĐ)"), ("tt", "circular (TT)"), ("tb", "notice (TB)"), ("cd", "dispatch (CĐ)"))
+
+
+def layout_of(source_doc: str | None, about_doc: str | None = None) -> str:
+    """The document kind of a question's source (``about_doc`` for an unanswerable one)."""
+    name = (source_doc or about_doc or "").lower()
+    if not name:
+        return "(across documents)"
+    for code, label in _LAYOUTS:
+        if re.search(rf"(?:^|[_\-\d]){code}(?:$|[_\-\d])", name.replace(".txt", "")):
+            return label
+    return "other"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -551,7 +582,7 @@ def run_eval(
         rows["baseline"] = evaluate(records, base_out)
 
     metrics = {name: aggregate(r) for name, r in rows.items()}
-    breakdowns = {name: {key: breakdown(r, key) for key in ("type", "source_doc")} for name, r in rows.items()}
+    breakdowns = {name: {key: breakdown(r, key) for key in BREAKDOWN_KEYS} for name, r in rows.items()}
     violations = check_thresholds(metrics["ours"], thresholds)
     result = EvalResult(metrics, rows, breakdowns, thresholds, violations, info)
     if report_dir is not None:
@@ -571,6 +602,7 @@ MAIN_ROWS: list[tuple[str, str, str]] = [
     ("abstention_accuracy", "Abstention accuracy (unanswerable)", "rate"),
     ("false_abstention", "False abstention (answerable)", "rate"),
     ("confidently_wrong", "Confidently wrong (all questions)", "rate"),
+    ("unsure_rate", "Unsure: passages shown, no fact stated (all)", "rate"),
     ("hit_at_1", "Retrieval hit@1", "rate"),
     ("hit_at_5", "Retrieval hit@5", "rate"),
     ("mrr", "Retrieval MRR", "rate"),
@@ -627,12 +659,13 @@ def _cell(text: Any, limit: int | None = None) -> str:
 def breakdown_table(result: EvalResult, key: str) -> str:
     ours = result.breakdowns["ours"][key]
     base = result.breakdowns.get("baseline", {}).get(key, {})
-    lines = [f"| {key} | n | accuracy | hit@5 | abstained | baseline accuracy | baseline hit@5 |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [f"| {key} | n | accuracy | hit@5 | abstained | confidently wrong | baseline accuracy | baseline hit@5 |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, v in ours.items():
         b = base.get(name, {})
         lines.append(f"| {_cell(name)} | {v['n']} | {_fmt(v['accuracy'])} | {_fmt(v['hit_at_5'])} | "
-                     f"{_fmt(v['abstained'])} | {_fmt(b.get('accuracy'))} | {_fmt(b.get('hit_at_5'))} |")
+                     f"{_fmt(v['abstained'])} | {_fmt(v.get('confidently_wrong'))} | {_fmt(b.get('accuracy'))} | "
+                     f"{_fmt(b.get('hit_at_5'))} |")
     return "\n".join(lines)
 
 
@@ -685,6 +718,10 @@ def render_markdown(result: EvalResult) -> str:
         "`unanswerable`, false-abstention rate otherwise).",
         "",
         breakdown_table(result, "type"),
+        "",
+        "## By document layout",
+        "",
+        breakdown_table(result, "layout"),
         "",
         "## By source document",
         "",

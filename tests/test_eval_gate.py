@@ -35,3 +35,54 @@ def test_eval_gate(corpus_store, capsys):
     assert result.metrics["ours"]["n_questions"] == len(DEFAULT_QUESTIONS.read_text(encoding="utf-8").splitlines())
     assert result.metrics["ours"]["errors"] == 0
     assert not violations, "thresholds violated (see the report): " + "; ".join(violations)
+
+
+CHECK_CI = ROOT / "evals" / "corpus_dev" / "ci.toml"
+
+
+def check_subset(path: Path, docs: set[str]) -> list[dict]:
+    """The check-half questions about ``docs`` only (every document they name is in the subset)."""
+    import json
+
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            r = json.loads(line)
+            named = {d for d in [r.get("source_doc"), r.get("about_doc"), *(r.get("source_docs") or [])] if d}
+            if named and named <= docs:
+                out.append(r)
+    return out
+
+
+@pytest.mark.slow
+def test_check_split_gate(tmp_path_factory, capsys):
+    """Documents nobody tuned on: the CI subset of the development corpus's check half must meet the
+    thresholds in ``evals/corpus_dev/ci.toml`` (measured value minus a small margin)."""
+    import json
+    import tomllib
+
+    from assistant.core.settings import get_settings
+    from assistant.index.build import ingest
+    from evals.runner import run_eval
+
+    config = tomllib.loads(CHECK_CI.read_text(encoding="utf-8"))
+    docs = CHECK_CI.parent / "ci_docs"
+    assert sorted(p.name for p in docs.iterdir()) == sorted(config["docs"])
+    questions = check_subset(CHECK_CI.parent / "check.jsonl", set(config["docs"]))
+    assert len(questions) >= 60
+    work = tmp_path_factory.mktemp("check_gate")
+    (work / "questions.jsonl").write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions),
+                                          encoding="utf-8")
+    report = ingest([docs], get_settings(store=work / "store"), progress=False)
+    assert not report.failed, report.summary()
+    thresholds = {"min": config["min"], "max": config["max"]}
+    result = run_eval(questions=work / "questions.jsonl", settings=get_settings(store=work / "store"),
+                      report_dir=REPORT_DIR / "check-ci", baseline=False, thresholds=thresholds)
+    violations = check_thresholds(result.metrics["ours"], thresholds)
+    with capsys.disabled():
+        print(f"\n\nEvaluation on the check half's CI subset ({len(questions)} questions, 8 documents):\n")
+        print(result.table)
+        for v in violations:
+            print(f"THRESHOLD VIOLATION: {v}")
+    assert result.metrics["ours"]["errors"] == 0
+    assert not violations, "thresholds violated (see the report): " + "; ".join(violations)

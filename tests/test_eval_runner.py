@@ -13,6 +13,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from evals.runner import (  # noqa: E402
+    BREAKDOWN_KEYS,
     DEFAULT_THRESHOLDS,
     EvalResult,
     aggregate,
@@ -218,8 +219,10 @@ def test_breakdown_by_type_and_document():
         score_record(unanswerable(), output("không nêu", abstained=True)),
     ]
     by_type = breakdown(rows, "type")
-    assert by_type["target"] == {"n": 2, "n_answerable": 2, "accuracy": 0.5, "hit_at_5": 0.5, "abstained": 0.0}
+    assert by_type["target"] == {"n": 2, "n_answerable": 2, "accuracy": 0.5, "hit_at_5": 0.5, "abstained": 0.0,
+                                 "confidently_wrong": 0.5}
     assert by_type["unanswerable"]["abstained"] == 1.0 and by_type["unanswerable"]["accuracy"] is None
+    assert breakdown(rows, "layout")["plan (KH)"]["n"] == 3
     by_doc = breakdown(rows, "source_doc")
     assert by_doc["lang-son-249-kh-ubnd-2021.txt"]["n"] == 3
     assert by_doc["(none: unanswerable)"]["n"] == 1
@@ -263,7 +266,7 @@ def test_markdown_report_renders_tables_and_escapes_pipes():
     metrics = {"ours": aggregate(rows), "baseline": aggregate(base)}
     thresholds = {"min": {"answer_accuracy": 0.9}, "max": {"false_abstention": 0.05}}
     result = EvalResult(metrics=metrics, rows={"ours": rows, "baseline": base},
-                        breakdowns={n: {k: breakdown(r, k) for k in ("type", "source_doc")}
+                        breakdowns={n: {k: breakdown(r, k) for k in BREAKDOWN_KEYS}
                                     for n, r in (("ours", rows), ("baseline", base))},
                         thresholds=thresholds, violations=check_thresholds(metrics["ours"], thresholds),
                         info={"n_questions": 2})

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     rrf_k: int = 60
     #: Minimum weighted coverage of the question's terms by an evidence sentence; below it we abstain.
     abstain_threshold: float = 0.2
+    #: Probability of being right below which a drafted fact is not stated, only its passages shown;
+    #: unset = the threshold chosen with the confidence model (``qa/answer/data/confidence.json``);
+    #: 0 states every drafted fact (how the model's training answers are collected).
+    confidence_threshold: float | None = None
     torch_threads: int = 2
     max_question_chars: int = 2000
     feedback_db: Path = PROJECT_ROOT / "var" / "feedback.sqlite3"

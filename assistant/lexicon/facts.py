@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.lexicon import vocabulary
+from assistant.lexicon.text import fold
 
 # Agency names. Provincial departments have statutory names (Nghị định 24/2014, 107/2020, 45/2025),
 # listed here; other bodies follow regular patterns.
@@ -76,6 +77,7 @@ _TIME = re.compile(
     r"ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}|thường xuyên)",
     re.IGNORECASE,
 )
+_NAME_LIKE_ORGANISATIONS = tuple(fold(o) for o in vocabulary.name_like_organisations())
 _SURNAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trịnh Đoàn Lương Mai Cao "
              "Tạ Chu Hà Lâm Quách Triệu Tô Thái Kiều Vương Lưu La Lò Hứa Nông Hầu Khổng Văn").split()
 _PERSON = re.compile(r"\b(?:" + "|".join(_SURNAMES) + r")(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,3}\b")
@@ -139,9 +141,17 @@ def times(text: str) -> list[Found]:
 
 
 def people(text: str) -> list[Found]:
-    # organisations that start like names: "Văn phòng", "Hà Nội", "Đoàn Thanh niên", "Mai Sơn" is a district
-    return [f for f in _all(_PERSON, text) if not re.match(r"(Văn|Hà|Lâm)\s+(phòng|bản|Nội|Đồng)", f.text)
-            and not re.match(r"\s*niên\b", text[f.end:]) and not re.match(r"Đoàn\s+(?:Thanh|Luật)|Hồ Chí Minh", f.text)]
+    """People's names; not the places (gazetteer) and organisations whose names begin like one."""
+    from assistant.lexicon.gazetteer import find_provinces
+
+    found = []
+    for f in _all(_PERSON, text):
+        name = fold(text[f.start:f.end + 12])  # with what follows: "Đoàn Thanh niên"
+        if any(name.startswith(fold(p)) for p in find_provinces(f.text)) \
+                or any(name.startswith(o) for o in _NAME_LIKE_ORGANISATIONS):
+            continue
+        found.append(f)
+    return found
 
 
 _HEAD_NOUNS = ("Chỉ số|Bộ chỉ số|Hệ thống|Chương trình|Nền tảng|Cổng|Trung tâm|Cơ sở dữ liệu|Đề án|Tiêu chuẩn|Kho|"

@@ -94,6 +94,11 @@ def ministries() -> tuple[str, ...]:
 
 
 @cache
+def name_like_organisations() -> tuple[str, ...]:
+    return tuple(_load("agencies")["name_like_organisations"])
+
+
+@cache
 def department_abbreviations() -> Mapping[str, str]:
     return _frozen_map(_load("agencies")["department_abbreviations"])
 

@@ -129,7 +129,7 @@ def expand_abbreviations(question: str) -> list[str]:
                 out.append(abbr)
     from assistant.lexicon.gazetteer import SYNONYMS
 
-    for canonical, variants in SYNONYMS.items():  # "sổ đỏ" also searches "giấy chứng nhận quyền sử dụng đất"
+    for canonical, variants in SYNONYMS.items():  # "online" also searches "trực tuyến"
         if any(re.search(rf"(?<!\w){re.escape(v)}(?!\w)", folded) for v in variants):
             out.append(canonical)
     return list(dict.fromkeys(out))

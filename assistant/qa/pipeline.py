@@ -23,6 +23,7 @@ from assistant.index.commitments_db import commitments_of
 from assistant.lexicon.gazetteer import canonical_province
 from assistant.qa.analyse import QueryAnalysis, analyse, contextualise
 from assistant.qa.answer import Answer, CorpusView, ExtractiveAnswerer, context_of
+from assistant.qa.answer.confidence import judge, shipped_model, signals
 from assistant.qa.llm.backend import build_backend, llm_configured
 from assistant.qa.llm.generate import LLMAnswerer, needs_context, rewrite_followup
 from assistant.qa.retrieve import HybridIndex, HybridRetriever
@@ -87,6 +88,7 @@ class Pipeline:
         self.answerer = ExtractiveAnswerer(self.corpus, threshold=self.settings.abstain_threshold)
         self.commitment_db = commitments_of(self.store, self.settings.store)
         self.commitments = CommitmentAnswerer(self.commitment_db, self.index.documents)
+        self.confidence = shipped_model()
         self.generator: LLMAnswerer | None = None
         if llm_configured(self.settings):
             self.generator = LLMAnswerer(self.settings, lambda: build_backend(self.settings))
@@ -153,13 +155,16 @@ class Pipeline:
 
     def _draft(self, turn: Turn) -> Turn:
         """The offline answer, always computed and the fallback of the LLM step: from the commitments
-        tables for comparisons and listings over many plans when they can answer, else extractive."""
+        tables for comparisons and listings over many plans when they can answer, else extractive;
+        its fact stated only when the confidence model is sure enough (else the passages are shown)."""
         docs = turn.docs or []
         answer = self.commitments.answer(turn.analysis, filters=turn.filters)
         if answer is not None:
             answer.contexts = [context_of(d) for d in docs]
         else:
             answer = self.answerer.answer(turn.analysis, docs)
+        judge(answer, signals(turn.analysis, docs, answer, answer.signals), self.confidence,
+              self.settings.confidence_threshold)
         answer.question = turn.question
         if turn.rewritten != turn.question:
             answer.rewritten_question = turn.rewritten

@@ -45,13 +45,18 @@ def answer_record(pipeline: Asker, record: dict[str, Any], llm: bool | None = No
         out = result.to_dict()
         error = None
     except QuestionError as exc:
-        out = {"answer": str(exc), "abstained": True, "citations": [], "contexts": [], "intent": None}
+        out = {"answer": str(exc), "abstained": True, "confident": False, "citations": [], "contexts": [],
+               "intent": None}
         error = str(exc)
     return {
         "id": record.get("id"),
         "question": question,
         "answer": out["answer"],
         "abstained": out["abstained"],
+        # false when the answer only shows passages that may answer (or nothing was found): no fact stated
+        "confident": out["confident"],
+        "confidence": out.get("confidence"),
+        "signals": out.get("signals", {}),
         "citations": out["citations"],
         "contexts": out["contexts"],
         "intent": out.get("intent"),

@@ -13,7 +13,7 @@ import time
 import gradio as gr
 
 from assistant.web import rendering, texts
-from assistant.web.service import STREAM_FRAMES, ChatService
+from assistant.web.service import SHOWN, STREAM_FRAMES, ChatService
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,8 @@ def register(service: ChatService, *, stream_delay: float) -> None:
         """Answer a question. ``province`` (e.g. "Lạng Sơn") and ``document`` (a doc_id from
         /documents) filter retrieval; ``history`` is the list of earlier questions, for follow-ups;
         ``llm`` lets the configured LLM write the answer (verified against the sources).
-        Returns answer_id, status (answered | abstained | invalid | error), answer (Markdown with [n]
+        Returns answer_id, status (answered | unsure | abstained | invalid | error), confident (false:
+        no fact is stated, only passages that may answer), confidence, answer (Markdown with [n]
         markers and a "Căn cứ" list), citations, related, rewritten_question, message, backend,
         verified, dropped and llm_note."""
         return service.public(service.ask(question, province or None, document or None, history, llm=bool(llm)))
@@ -40,7 +41,7 @@ def register(service: ChatService, *, stream_delay: float) -> None:
         """Like /ask, streamed: updates carry the answer so far with done=false; the last update is
         the full result with done=true."""
         result = service.ask(question, province or None, document or None, history, llm=bool(llm))
-        if result["status"] in {"answered", "abstained"}:
+        if result["status"] in SHOWN:
             for prefix in rendering.progressive_text(result["answer"], STREAM_FRAMES)[:-1]:
                 yield {"answer_id": result["answer_id"], "status": "streaming", "answer": prefix, "done": False}
                 time.sleep(stream_delay)

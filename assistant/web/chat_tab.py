@@ -19,7 +19,7 @@ import gradio as gr
 
 from assistant.web import page, rendering, texts
 from assistant.web.feedback import normalise_vote
-from assistant.web.service import ChatService
+from assistant.web.service import SHOWN, ChatService
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def chat_turn(service: ChatService, message: str, chat: list[dict[str, Any]] | N
         yield list(chat), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         time.sleep(stream_delay)
     chat[-1] = _message("assistant", frames[-1])
-    if result["status"] in {"answered", "abstained"}:
+    if result["status"] in SHOWN:
         past.append(result["question"])
         answered[str(len(chat) - 1)] = result
     yield chat, gr.skip(), past, answered, ""

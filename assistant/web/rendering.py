@@ -335,9 +335,20 @@ def user_html(question: str, max_chars: int = 4000) -> str:
 def _answer_head(a: dict[str, Any]) -> Markup:
     head, _ = split_answer(str(a.get("answer", "")))
     abstained = bool(a.get("abstained"))
+    if _unsure(a):
+        return render("chat.html.j2", "unsure_head", a.get("scope"), a.get("rewritten_question"))
     return render("chat.html.j2", "answer_head", a.get("scope"), a.get("rewritten_question"), abstained,
                   _markdown(head.split("\n\n")[0].strip()) if abstained else None,
                   None if abstained else _markdown(head))
+
+
+def _unsure(a: Mapping[str, Any]) -> bool:
+    """Passages that may answer are shown, but no fact is stated (``"confident": false``)."""
+    return not a.get("abstained") and a.get("confident") is False
+
+
+def _kind(a: Mapping[str, Any]) -> str:
+    return "abstained" if a.get("abstained") else "unsure" if _unsure(a) else "answered"
 
 
 def answer_head_html(answer: Mapping[str, Any] | Any) -> str:
@@ -357,13 +368,13 @@ def answer_html(answer: Mapping[str, Any] | Any, *, sections: Mapping[int, Secti
         body = _answer_head(a) + _related(a.get("related") or [], related_sections)
     else:
         body = _answer_head(a) + _sources(a.get("citations") or [], question, head, sections)
-    return str(render("chat.html.j2", "answer", "abstained" if a.get("abstained") else "answered", body))
+    return str(render("chat.html.j2", "answer", _kind(a), body))
 
 
-def streaming_html(head_prefix: str, abstained: bool) -> str:
-    """A message while it streams: a prefix of :func:`answer_head_html` (from ``progressive_html``)."""
-    return str(render("chat.html.j2", "answer", "abstained" if abstained else "answered",
-                      Markup(head_prefix), streaming=True))  # a prefix of HTML built here
+def streaming_html(head_prefix: str, kind: str) -> str:
+    """A message while it streams: a prefix of :func:`answer_head_html` (from ``progressive_html``);
+    ``kind`` is answered, unsure or abstained."""
+    return str(render("chat.html.j2", "answer", kind, Markup(head_prefix), streaming=True))  # HTML built here
 
 
 def notice_html(message: str, kind: str = "warn") -> str:

@@ -29,8 +29,11 @@ TRIM_EVERY = 200
 #: Streaming: frames per answer (the answer itself is computed at once).
 STREAM_FRAMES = 14
 
+#: The statuses of a result that is an answer (a stated fact, passages without one, nothing found).
+SHOWN = frozenset({"answered", "unsure", "abstained"})
 #: What the API returns for a result, in this order.
-PUBLIC_FIELDS = ("answer_id", "status", "question", "rewritten_question", "answer", "abstained", "intent",
+PUBLIC_FIELDS = ("answer_id", "status", "question", "rewritten_question", "answer", "abstained", "confident",
+                 "confidence", "intent",
                  "citations", "related", "province", "doc_id", "message", "backend", "verified", "dropped",
                  "llm_note")
 
@@ -118,8 +121,8 @@ class ChatService:
         """Copy the pipeline's answer ``data`` into ``result``."""
         result["scope"] = self.scope_label(province, doc_id)
         result.update(
-            status="abstained" if data["abstained"] else "answered", answer=data["answer"],
-            abstained=bool(data["abstained"]), intent=data.get("intent"), citations=data.get("citations") or [],
+            status=answer_status(data), answer=data["answer"], abstained=bool(data["abstained"]),
+            confident=bool(data.get("confident", not data["abstained"])), confidence=data.get("confidence"), intent=data.get("intent"), citations=data.get("citations") or [],
             related=data.get("related") or [], rewritten_question=data.get("rewritten_question"),
             backend=data.get("backend", "extractive"), verified=data.get("verified"),
             dropped=data.get("dropped") or [], llm_note=data.get("llm_note"),
@@ -183,10 +186,10 @@ class ChatService:
     def stream_frames(self, result: dict[str, Any], frames: int = STREAM_FRAMES) -> list[str]:
         """Growing prefixes of the message, the last one being the complete message."""
         final = self.render(result)
-        if result["status"] not in {"answered", "abstained"}:
+        if result["status"] not in SHOWN:
             return [final]
         head = rendering.progressive_html(rendering.answer_head_html(result), frames)
-        return [rendering.streaming_html(h, bool(result["abstained"])) for h in head] + [final]
+        return [rendering.streaming_html(h, result["status"]) for h in head] + [final]
 
     def public(self, result: dict[str, Any]) -> dict[str, Any]:
         """What the API returns for a result."""
@@ -218,3 +221,10 @@ class ChatService:
 
     def province_choices(self) -> list[tuple[str, str]]:
         return [("Tất cả tỉnh", "")] + [(p, p) for p in self.provinces]
+
+
+def answer_status(data: dict[str, Any]) -> str:
+    """answered (a fact is stated), unsure (passages that may answer, no fact stated) or abstained."""
+    if data["abstained"]:
+        return "abstained"
+    return "answered" if data.get("confident", True) else "unsure"

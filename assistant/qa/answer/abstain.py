@@ -29,4 +29,5 @@ def abstain(base: Answer, docs: list[Document], what: str) -> Answer:
         lines += [f"- {doc_label(r)}, {r['section']}" for r in base.related]
     base.answer = "\n".join(lines)
     base.abstained = True
+    base.confident = False
     return base

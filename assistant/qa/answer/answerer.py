@@ -17,6 +17,7 @@ from assistant.qa.analyse import QueryAnalysis
 from assistant.qa.answer.abstain import abstain
 from assistant.qa.answer.candidates import EvidenceFinder
 from assistant.qa.answer.compose import Composer
+from assistant.qa.answer.confidence import evidence_signals
 from assistant.qa.answer.corpus import CorpusView
 from assistant.qa.answer.coverage import Coverage
 from assistant.qa.answer.facts import FactFinder
@@ -55,9 +56,11 @@ class ExtractiveAnswerer:
         parts = relations.split_parts(analysis.question) if analysis.intent != "comparison" else []
         if len(parts) > 1:
             return self._answer_parts(base, analysis, docs, parts)
-        chosen, base.support = self.selector.select(analysis, docs, content_terms(analysis))
+        terms = content_terms(analysis)
+        chosen, base.support = self.selector.select(analysis, docs, terms, trace=base.signals)
         if not chosen:
             return abstain(base, docs, topic(analysis))
+        base.signals.update(evidence_signals(analysis, chosen[0], terms, self.coverage))
         return self.composer.compose(base, analysis, chosen)
 
     def _answer_parts(self, base: Answer, analysis: QueryAnalysis, docs: list[Document],
@@ -67,10 +70,14 @@ class ExtractiveAnswerer:
         chosen: list[Evidence] = []
         support = 0.0
         terms = content_terms(analysis)
+        base.signals["parts"] = float(len(parts))
         for part in parts:
             # each part is a clause of its own: its intent, roles and words are read from its text
             sub = part_analysis(analysis, part)
-            got, part_support = self.selector.select(sub, docs, terms, part_terms(part, sub))
+            trace: dict[str, float] = {}
+            got, part_support = self.selector.select(sub, docs, terms, part_terms(part, sub), trace=trace)
+            if "best_coverage" not in base.signals or trace.get("best_coverage", 0.0) < base.signals["best_coverage"]:
+                base.signals.update(trace)  # the answer is as sure as its least supported part
             support = max(support, part_support)
             if sub.intent == "deadline" and any(c.fact and "ngày" in c.fact and (c.analysis or sub).relation == "docref"
                                                 for c in chosen):
@@ -82,4 +89,5 @@ class ExtractiveAnswerer:
         base.support = round(support, 4)
         if not chosen:
             return abstain(base, docs, topic(analysis))
+        base.signals.update(evidence_signals(analysis, chosen[0], terms, self.coverage))
         return self.composer.compose(base, analysis, chosen)

@@ -18,6 +18,11 @@ class Coverage:
         #: A word the corpus never uses weighs as much as its rarest word.
         self._unknown = max(idf.values(), default=1.0)
 
+    @property
+    def max_weight(self) -> float:
+        """The weight of the rarest word (and of a word the corpus never uses)."""
+        return self._unknown
+
     def weight(self, term: str) -> float:
         return self.idf.get(term, self._unknown)
 

@@ -53,6 +53,12 @@ class Answer:
     llm_status: str = "not_requested"
     #: Shown to the user when the LLM was asked but the extractive answer is shown instead.
     llm_note: str | None = None
+    #: A fact is stated (True), or only passages that may answer are shown / nothing was found (False).
+    confident: bool = True
+    #: The confidence model's probability that the stated fact is right (None: no fact was drafted).
+    confidence: float | None = None
+    #: What the confidence was computed from (see :mod:`assistant.qa.answer.confidence`).
+    signals: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -33,19 +33,23 @@ class Selector:
         self.weights = finder.weights
 
     def select(self, analysis: QueryAnalysis, docs: list[Document], terms: list[str],
-               focus_terms: list[str] | None = None) -> tuple[list[Evidence], float]:
+               focus_terms: list[str] | None = None, trace: dict[str, float] | None = None,
+               ) -> tuple[list[Evidence], float]:
         """The evidence that answers the question (empty when nothing supports an answer), and the
-        best support found. ``focus_terms`` are the words of the part being answered, if any."""
+        best support found. ``focus_terms`` are the words of the part being answered, if any;
+        ``trace``, when given, receives how contested the choice was (:func:`rivalry`)."""
         evidence = self.finder.candidates(Asked.of(analysis), docs, terms, focus_terms)
         with_fact = [e for e in evidence if e.fact is not None]
         relation_fallback = bool(analysis.relation) and analysis.relation != "contact"
         if not with_fact and relation_fallback:
             # no sentence states the relation: answer as the basic question type instead
-            return self._as_basic(analysis, docs, terms, focus_terms)
+            return self._as_basic(analysis, docs, terms, focus_terms, trace)
         support = round(max((e.coverage for e in with_fact), default=0.0), 4)
         supported = [e for e in with_fact if e.coverage >= self.threshold]
+        if trace is not None:
+            trace.update(rivalry(evidence, supported))
         if not supported and with_fact and relation_fallback:
-            got, basic_support = self._as_basic(analysis, docs, terms, focus_terms)
+            got, basic_support = self._as_basic(analysis, docs, terms, focus_terms, trace)
             return got, max(support, basic_support)
         if not supported:
             return [], support
@@ -54,9 +58,11 @@ class Selector:
         return self._complete(analysis, supported), support
 
     def _as_basic(self, analysis: QueryAnalysis, docs: list[Document], terms: list[str],
-                  focus_terms: list[str] | None) -> tuple[list[Evidence], float]:
+                  focus_terms: list[str] | None, trace: dict[str, float] | None) -> tuple[list[Evidence], float]:
         basic = replace(analysis, relation=None)
-        got, support = self.select(basic, docs, terms, focus_terms)
+        if trace is not None:
+            trace["relation_fallback"] = 1.0
+        got, support = self.select(basic, docs, terms, focus_terms, trace)
         for e in got:
             e.analysis = e.analysis or basic
         return got, support
@@ -90,3 +96,22 @@ def _one_per_document(supported: list[Evidence]) -> list[Evidence]:
         if e.doc.metadata["doc_id"] not in {c.doc.metadata["doc_id"] for c in chosen}:
             chosen.append(e)
     return chosen
+
+
+def rivalry(evidence: list[Evidence], supported: list[Evidence]) -> dict[str, float]:
+    """How contested the best candidate is, for the confidence model: its score and coverage, the
+    margin over the best candidate stating a *different* fact, and how many candidates qualify."""
+    if not supported:
+        return {"n_candidates": float(len(evidence)), "n_supported": 0.0}
+    best = supported[0]
+    rival = next((e for e in supported[1:] if e.fact != best.fact and e.doc.id != best.doc.id), None) \
+        or next((e for e in supported[1:] if e.fact != best.fact), None)
+    return {
+        "n_candidates": float(len(evidence)),
+        "n_supported": float(len(supported)),
+        "best_score": best.score,
+        "best_coverage": best.coverage,
+        "margin": best.score - rival.score if rival else 1.0,
+        "coverage_margin": best.coverage - rival.coverage if rival else 1.0,
+        "supported_docs": float(len({e.doc.metadata.get("doc_id") for e in supported})),
+    }

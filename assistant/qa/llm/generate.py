@@ -99,8 +99,8 @@ class LLMAnswerer:
     # -- answer ------------------------------------------------------------------------------------
     def improve(self, draft: Answer, docs: list[Document], question: str) -> Answer:
         """The verified LLM answer, or ``draft`` with a note saying why it is shown instead."""
-        if draft.abstained:
-            return replace(draft, llm_status="skipped")
+        if draft.abstained or not draft.confident:
+            return replace(draft, llm_status="skipped")  # nothing found, or not sure: no fact to rewrite
         started = time.perf_counter()
         parts = self.build_prompt(draft, docs, question)
         try:
