@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.core.settings import Settings, get_settings
+from assistant.core.settings import get_settings
 from assistant.index.documents import DocumentLibrary, clean_metadata
 from assistant.index.generations import read_pointer
 from assistant.ingest import intake
