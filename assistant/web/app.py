@@ -65,7 +65,11 @@ def build_app(pipeline: Any, *, feedback: FeedbackStore | None = None,
             build_commitments_tab(demo, service)
             documents = documents_tab.build_tab(desk)
             with gr.Tab("Về dữ liệu", id="about", elem_id="cchc-tab-about"):
-                gr.HTML(page.about_html(service.documents), elem_id="cchc-about")
+                about = gr.HTML(page.about_html(service.documents), elem_id="cchc-about")
+        # documents may have been added or removed since the app started: the lists follow on each page load
+        demo.load(lambda: (page.about_html(service.documents), gr.Dropdown(choices=service.province_choices()),
+                           gr.Dropdown(choices=service.document_choices())),
+                  None, [about, chat.province, chat.document], api_visibility="private", queue=False)
         chat_tab.connect(service, chat, history, turns, stream_delay=stream_delay)
         documents_tab.connect(demo, desk, documents)
         api.register(service, desk, stream_delay=stream_delay)

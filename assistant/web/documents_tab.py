@@ -17,6 +17,7 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.ingest.intake import safe_name
 from assistant.web.documents_desk import COLUMNS, DocumentsDesk, NotEditor, Tracker
 from assistant.web.templating import render
 
@@ -129,7 +130,7 @@ def connect(demo: gr.Blocks, desk: DocumentsDesk, tab: DocumentsTab) -> None:
         if not paths:
             yield "", gr.Dataframe(visible=False), [], gr.Button(visible=False), _message(PICK_FILES)
             return
-        tracker, box = Tracker([p.name for p in paths]), {}
+        tracker, box = Tracker([safe_name(p.name) for p in paths]), {}  # the names the checks report
         try:
             for html in _run(lambda: desk.check(_user(request), paths, replaces=replaces or None, tracker=tracker),
                              tracker, progress, box):
