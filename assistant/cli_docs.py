@@ -79,12 +79,16 @@ def _progress(name: str, step: str, fraction: float) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from assistant.index.store import StoreError
+    from assistant.index.store import StoreError, has_index
 
+    if not args.json:
+        return _print_table(args)
+    library = _library(args)
     try:
-        rows = _library(args).documents() if args.json else None
-        if rows is None:
-            return _print_table(args)
+        if not has_index(library.settings):
+            raise StoreError(f"no index in {library.settings.chroma_url or library.settings.store}. Build it with "
+                             "`python ingest.py` or add documents with `python -m assistant docs add FILE…`.")
+        rows = library.documents()
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

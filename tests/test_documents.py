@@ -258,6 +258,8 @@ def test_cli_docs_add_list_remove(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setenv("ASSISTANT_EMBEDDING_MODEL", SMALL_MODEL)
     store = tmp_path / "store"
+    assert main(["docs", "list", "--json", "--store", str(store)]) == 1  # no index yet: said, not []
+    assert "no index" in capsys.readouterr().err
     (tmp_path / "ke-hoach-99.txt").write_text(PLAN, encoding="utf-8")
     (tmp_path / "son-la.txt").write_text(OTHER, encoding="utf-8")
     (tmp_path / "x.exe").write_bytes(b"MZ")
