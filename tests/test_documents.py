@@ -115,6 +115,18 @@ def test_a_scan_without_ocr_says_what_to_install(library, tmp_path, monkeypatch)
     assert "tesseract-ocr-vie" in message and "OCR" in message
 
 
+def test_tesseract_without_the_vietnamese_model_is_reported(monkeypatch):
+    import subprocess
+
+    import assistant.ingest.ocr as ocr
+
+    monkeypatch.setattr(ocr.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(ocr.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(
+        a, 0, "List of available languages in \"/usr/share/tesseract-ocr/5/tessdata/\" (2):\neng\nosd\n", ""))
+    assert "tesseract-ocr-vie" in (missing("vie") or "")
+    assert missing("eng") is None
+
+
 @pytest.mark.skipif(missing() is not None, reason=f"OCR not installed: {missing()}")
 def test_a_pdf_with_neither_text_nor_anything_to_recognise(library, tmp_path):
     message = refused_alone(library, [_blank_pdf(tmp_path / "trang-trang.pdf")])

@@ -126,3 +126,39 @@ def test_the_api_lists_the_editor_endpoints(served):
 def test_upload_paths_stay_inside_the_uploads_folder(served):
     uploads: Path = served["settings"].uploads
     assert all(uploads in p.resolve().parents for p in uploads.rglob("*"))
+
+
+def test_the_chat_keeps_answering_while_a_document_is_published(served, monkeypatch):
+    import threading
+
+    from assistant.index import embeddings
+
+    demo = served["demo"]
+    desk: DocumentsDesk = demo.desk
+    service = demo.service
+    serving = service.pipeline.store.generation
+    embedding, release = threading.Event(), threading.Event()
+    original = embeddings.SentenceEmbeddings.embed_documents
+
+    def held(self, texts):  # the ingest waits here, half-way, until the question is answered
+        embedding.set()
+        assert release.wait(120)
+        return original(self, texts)
+
+    monkeypatch.setattr(embeddings.SentenceEmbeddings, "embed_documents", held)
+    path = served["folder"] / "dong-thoi.txt"
+    path.write_text(OTHER.replace("SƠN LA", "LAI CHÂU").replace("Sơn La", "Lai Châu"), encoding="utf-8")
+    box: dict[str, Any] = {}
+    worker = threading.Thread(target=lambda: box.update(out=desk.add_now("bientap", [path], [path.name])))
+    worker.start()
+    try:
+        assert embedding.wait(120)
+        result = service.ask("Ai chủ trì cải cách tài chính công ở Hòa Bình?")
+        assert result["status"] == "answered" and result["citations"][0]["doc_id"] == "ke-hoach-99"
+        assert service.pipeline.store.generation == serving  # still the published index
+    finally:
+        release.set()
+        worker.join(300)
+    assert box["out"].added == ["dong-thoi"]
+    assert service.pipeline.store.generation != serving and "dong-thoi" in service.documents
+    assert desk.remove("bientap", "dong-thoi").removed == ["dong-thoi"]
