@@ -184,8 +184,9 @@ class DocumentLibrary:
             text, data = load_text(staged, max_bytes=limit * 2**20, ocr_languages=self.settings.ocr_languages,
                                    ocr_dpi=self.settings.ocr_dpi, on_page=lambda d, t: step(name, "ocr", d / max(t, 1)))
         except LoadError as exc:
+            message = intake.explain(exc, staged, limit)
             staged.unlink(missing_ok=True)
-            return Refusal(name, intake.explain(exc, staged if staged.exists() else file, limit))
+            return Refusal(name, message)
         meta = resolve_metadata(text, staged, {})
         doc_id = replaces or meta.doc_id
         digest = content_hash(data, self.settings)
