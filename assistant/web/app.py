@@ -92,7 +92,10 @@ def serve(demo: gr.Blocks, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT
     the documents follows from the login and the address (:class:`~assistant.web.auth.Access`)."""
     desk = getattr(demo, "desk", None)
     if desk is not None:
-        desk.access = Access.for_serving(auth, host, desk.library.settings.editor_names)
+        desk.access = access = Access.for_serving(auth, host, desk.library.settings.editor_names)
+        who = (", ".join(sorted(access.editors)) or "nobody (set ASSISTANT_EDITORS)") if access.login else (
+            "the local user" if access.local else "nobody (no login)")
+        log.info("documents may be added, replaced and deleted by: %s", who)
         limit = desk.library.settings.max_file_mb
     else:
         limit = 20
