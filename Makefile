@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 ASSETS := models/.ready
 LLM_STAMP := $(VENV)/.installed-llm
 
-.PHONY: run test setup index lint eval bench clean-index confidence
+.PHONY: run test setup ocr index lint eval bench clean-index confidence
 
 run: setup index
 	$(BIN)/python app.py $(ARGS)
@@ -18,7 +18,12 @@ run: setup index
 test: setup $(LLM_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-setup: $(STAMP) $(ASSETS)
+setup: $(STAMP) $(ASSETS) ocr
+
+# OCR for scanned PDFs (tesseract-ocr, tesseract-ocr-vie, poppler-utils): installed with apt when missing,
+# skipped when present; without it everything else still works and scans are refused with what to install.
+ocr:
+	@bash .ci/install-ocr.sh || echo "WARNING: OCR not installed (apt-get install tesseract-ocr tesseract-ocr-vie poppler-utils); scanned PDFs will be refused" >&2
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }

@@ -1,4 +1,4 @@
-"""Command line: ``python -m assistant ask|docs|commitments|feedback``.
+"""Command line: ``python -m assistant ask|docs|commitments|feedback`` (``docs`` in :mod:`assistant.cli_docs`).
 
 ``ask --json`` and ``ask --jsonl`` print a stable JSON interface that the eval suite and outside
 tooling read: ``{"id", "question", "answer", "abstained", "citations": [{"n", "doc_id", "title",
@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from assistant import cli_docs
 from assistant.core.settings import get_settings
 from assistant.lexicon.facts import COMMITMENT_ROLES
 from assistant.qa.records import RecordError, answer_record, answer_records, read_jsonl
@@ -74,17 +75,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from assistant.index.store import StoreError, open_store
-
-    try:
-        store = open_store(get_settings(store=args.store, chroma_url=args.chroma_url), create=False)
-    except StoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    for doc_id, info in sorted(store.documents().items()):
-        print(f"{doc_id}\t{info.get('so_hieu', '')}\t{info.get('province', '')}\t{info.get('chunks', 0)} chunks\t"
-              f"{info.get('title', '')}")
-    return 0
+    """The indexed documents, one tab-separated line each (``docs`` and ``docs list``)."""
+    return cli_docs.cmd_list(args)
 
 
 def cmd_commitments(args: argparse.Namespace) -> int:
@@ -140,10 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                           "to the extractive answer). Needs ASSISTANT_LLM_URL or ASSISTANT_LLM_GGUF")
     llm.add_argument("--no-llm", dest="llm", action="store_false", help="extractive answer only")
     ask.set_defaults(func=cmd_ask)
-    docs = sub.add_parser("docs", help="list the indexed documents")
-    docs.add_argument("--store", type=Path)
-    docs.add_argument("--chroma-url", help="read the index from a Chroma server (default: $ASSISTANT_CHROMA_URL)")
-    docs.set_defaults(func=cmd_docs)
+    cli_docs.add_parser(sub)
     com = sub.add_parser("commitments", help="targets (chỉ tiêu) or responsibilities (phân công) of the plans")
     com.add_argument("kind", nargs="?", choices=["targets", "responsibilities"], default="targets")
     com.add_argument("--province", help="e.g. 'Lạng Sơn' (diacritics optional)")

@@ -73,6 +73,19 @@ class Settings(BaseSettings):
     max_question_chars: int = 2000
     feedback_db: Path = PROJECT_ROOT / "var" / "feedback.sqlite3"
     log_level: str = "INFO"
+    # -- adding documents (python -m assistant docs add, and the "Tài liệu" tab) ----------------------
+    #: Largest file accepted, in MB (bigger ones are refused with a message saying to split them).
+    max_file_mb: int = 20
+    #: Most files accepted in one upload or one ``docs add``.
+    max_files: int = 50
+    #: Users (comma-separated) who may add, replace and delete documents in the app when login is on
+    #: (``ASSISTANT_AUTH``); without login only a loopback app's single local user may.
+    editors: str = ""
+    #: Where uploaded files are kept (each under its document id); empty = ``<store>/uploads``.
+    uploads_dir: Path | None = None
+    #: OCR of scanned PDF pages: Tesseract language(s) and the resolution pages are rendered at (dpi).
+    ocr_languages: str = "vie"
+    ocr_dpi: int = 300
     # -- optional LLM generation (off unless a URL or a GGUF file is given; see README "LLM") --------
     #: OpenAI-compatible chat endpoint (vLLM, Ollama, llama.cpp server, a gateway), e.g. http://host:8000/v1
     llm_url: str = ""
@@ -97,6 +110,16 @@ class Settings(BaseSettings):
     llm_extra_sources: int = 2
     #: Use the LLM by default when one is configured (the CLI's --llm / --no-llm and the chat switch override).
     llm_default: bool = False
+
+    @property
+    def editor_names(self) -> frozenset[str]:
+        """The user names of ``editors``."""
+        return frozenset(name.strip() for name in self.editors.split(",") if name.strip())
+
+    @property
+    def uploads(self) -> Path:
+        """Where uploaded files are kept."""
+        return self.uploads_dir or self.store / "uploads"
 
     def __init__(self, **values: Any) -> None:
         try:

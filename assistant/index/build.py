@@ -14,7 +14,8 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +76,32 @@ class IngestReport:
         return "\n".join(lines)
 
 
+#: Called as ``on_step(file name, step, fraction)``; steps: read, ocr, parse, embed, publish.
+StepCallback = Callable[[str, str, float], None]
+_META_FIELDS = {f.name for f in fields(DocMeta)}
+
+
+@dataclass
+class Edits:
+    """What the documents service (:mod:`assistant.index.documents`) adds to a run besides the files: metadata
+    per file (keys of :class:`DocMeta` replace what was extracted, ``doc_id`` included, so a file of another
+    name replaces a document; other keys, such as who added it and when, go into its registry entry), the
+    ids of documents to remove, and a progress callback."""
+
+    metadata: dict[Path, dict[str, Any]] = field(default_factory=dict)
+    remove: set[str] = field(default_factory=set)
+    on_step: StepCallback | None = None
+
+    def apply(self, path: Path, meta: DocMeta) -> tuple[DocMeta, dict[str, Any]]:
+        given = self.metadata.get(path.resolve(), {})
+        overrides = {k: v for k, v in given.items() if k in _META_FIELDS and v not in (None, "")}
+        return replace(meta, **overrides), {k: v for k, v in given.items() if k not in _META_FIELDS}
+
+    def step(self, name: str, step: str, fraction: float = 0.0) -> None:
+        if self.on_step is not None:
+            self.on_step(name, step, fraction)
+
+
 def discover(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
     """Supported files under ``paths`` (recursively, symlink loops and hidden files skipped)."""
     found: list[Path] = []
@@ -112,13 +139,15 @@ def content_hash(data: bytes, settings: Settings) -> str:
     return hashlib.sha256(recipe + b"\0" + data).hexdigest()
 
 
-def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, progress: bool = True) -> IngestReport:
+def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, progress: bool = True,
+           edits: Edits | None = None) -> IngestReport:
     """Index ``paths`` incrementally into a new generation and switch to it atomically.
 
     Holds the store's ingest lock (a second ingest fails at once with :class:`IngestBusy`). Unchanged
     documents are carried over with their embeddings; nothing is written to the serving generation, so
     readers keep answering and a crash at any point leaves the previous index intact. When nothing
-    changed, no generation is built. ``rebuild`` ignores the current index (even a damaged one).
+    changed, no generation is built. ``rebuild`` ignores the current index (even a damaged one). ``edits``:
+    metadata overrides, removals and progress for the documents service.
     """
     started = time.perf_counter()
     report = IngestReport()
@@ -128,8 +157,9 @@ def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, prog
         new: Store | None = None
         published = False
         try:
-            new = _ingest_into(paths, settings, old, report, progress)
+            new = _ingest_into(paths, settings, old, report, progress, edits or Edits())
             if new is not None:
+                (edits or Edits()).step("", "publish")
                 commitments_of(new, settings.store)  # built beside the chunks, before the switch
                 log.info("publishing generation %s", new.generation)
                 new.publish(previous=old.generation if old else _published(settings))
@@ -174,11 +204,11 @@ def _remove_stale(settings: Settings, new: Store | None) -> None:
 
 
 def _ingest_into(paths: list[Path], settings: Settings, old: Store | None, report: IngestReport,
-                 progress: bool) -> Store | None:
+                 progress: bool, edits: Edits) -> Store | None:
     """Process the files; returns the new (unpublished) generation, or None when nothing changed."""
     building: list[Store] = []
     try:
-        return _build(paths, _Run(settings, old, report, building), progress)
+        return _build(paths, _Run(settings, old, report, building, edits), progress)
     except BaseException:
         for store in building:  # an error (not a kill): drop the unfinished generation now
             store.discard()
@@ -193,6 +223,8 @@ class _Run:
     old: Store | None
     report: IngestReport
     building: list[Store]  # the generation being built, once created (discarded by the caller on an error)
+    edits: Edits = field(default_factory=Edits)
+    extra: dict[str, dict[str, Any]] = field(default_factory=dict)  # registry fields from the edits, per doc_id
     known: dict[str, dict[str, Any]] = field(init=False)  # the registry of the index it starts from
     written: dict[str, dict[str, Any]] = field(default_factory=dict)  # registry entries of documents embedded
     #: commitments of unchanged documents that a new extractor version read again (no new embedding)
@@ -232,13 +264,17 @@ def _read_file(run: _Run, path: Path) -> None:
     """Read one file and index it into the new generation, unless it is unchanged, a duplicate or unreadable."""
     report = run.report
     log.info("reading %s", path)
+    run.edits.step(path.name, "read")
+    settings = run.settings
     try:
-        text, data = load_text(path)
+        text, data = load_text(path, max_bytes=settings.max_file_mb * 2**20, ocr_languages=settings.ocr_languages,
+                               ocr_dpi=settings.ocr_dpi,
+                               on_page=lambda done, total: run.edits.step(path.name, "ocr", done / max(total, 1)))
     except LoadError as exc:
         report.failed.append((str(path), str(exc).split(": ", 1)[-1]))
         return
     catalog = run.catalogs.setdefault(path.parent, load_catalog(path.parent))
-    meta = resolve_metadata(text, path, catalog)
+    meta, extra = run.edits.apply(path, resolve_metadata(text, path, catalog))
     if meta.doc_id in run.current:
         report.failed.append((str(path), f"another file already has the id {meta.doc_id!r}; rename one"))
         return
@@ -258,6 +294,7 @@ def _read_file(run: _Run, path: Path) -> None:
     if duplicate:
         report.failed.append((str(path), f"same content as the indexed document {duplicate!r}"))
         return
+    run.extra[meta.doc_id] = extra
     _index_document(run, path, meta, text, digest)
 
 
@@ -266,6 +303,7 @@ def _index_document(run: _Run, path: Path, meta: DocMeta, text: str, digest: str
     from assistant.index.embeddings import SentenceEmbeddings
 
     log.info("parsing %s", meta.doc_id)
+    run.edits.step(path.name, "parse")
     parsed = parse_document(text)
     chunks = _chunks(meta.doc_id, parsed, run.settings)
     if not chunks:
@@ -281,8 +319,9 @@ def _index_document(run: _Run, path: Path, meta: DocMeta, text: str, digest: str
     log.info("embedding %s (%d chunks)", meta.doc_id, len(chunks))
     vectors: list[list[float]] = []
     for batch in iter_batches(texts, 16):
+        run.edits.step(path.name, "embed", len(vectors) / len(texts))
         vectors += embedder.embed_documents(list(batch))
-    info = meta.to_dict()
+    info = {**meta.to_dict(), **run.extra.get(meta.doc_id, {})}
     # the document's targets and responsibilities travel with its registry entry, so they are carried
     # over, published and rolled back together with its chunks (in a local store or on a Chroma server)
     info["commitments"] = commitment_rows(parsed, info, chunks)
@@ -300,6 +339,9 @@ def _carry_over(run: _Run, paths: list[Path]) -> Store | None:
     carry = []
     for doc_id, info in run.known.items():
         if doc_id in run.written:
+            continue
+        if doc_id in run.edits.remove:
+            run.report.removed.append(doc_id)
             continue
         src = Path(info.get("source_path", ""))
         if doc_id not in run.current and any(d in src.parents for d in scanned_dirs) and not src.exists():

@@ -1,8 +1,10 @@
 """Read a document file into text (.txt, .md, .html, .docx, .pdf), or say clearly why not.
 
 Libraries read the formats: BeautifulSoup the HTML, python-docx's WordprocessingML elements the DOCX,
-pypdf the PDF. What is ours is what the rest of ingest relies on: a refusal with a reason for every file
-that cannot be indexed (empty, binary, over 20 MB, broken or truncated DOCX/PDF, not UTF-8, legacy VNI
+pypdf the PDF (with OCR for scanned pages, :mod:`assistant.ingest.pdf`). What is ours is what the rest of
+ingest relies on: a refusal with a reason (and a ``code`` a caller can word for its users) for every file
+that cannot be indexed (empty, binary, over the size limit, a DOCX that would unpack to far more than the
+limit, broken or truncated DOCX/PDF, an encrypted PDF, a scan without OCR, not UTF-8, legacy VNI
 Vietnamese), Windows-1258 accepted only when it reads as Vietnamese, and the line layout the parser
 expects: one line per paragraph, and table cells side by side, separated by " | ".
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bs4 import BeautifulSoup, NavigableString
@@ -26,10 +28,20 @@ from lxml import etree
 
 SUPPORTED = {".txt", ".md", ".html", ".htm", ".docx", ".pdf"}
 MAX_BYTES = 20 * 1024 * 1024
+#: A DOCX whose parts unpack to more than this many times the size limit is refused unread (a zip bomb).
+UNPACK_FACTOR = 10
+#: Called as ``on_page(done, total)`` while the scanned pages of a PDF are OCR'd.
+PageProgress = Callable[[int, int], None]
 
 
 class LoadError(ValueError):
-    """A file that cannot be ingested; the message names the reason and what to do."""
+    """A file that cannot be ingested; the message names the reason and what to do, ``code`` the kind of
+    problem (type, empty, size, binary, vni, encoding, broken, zip_bomb, encrypted, no_ocr, ocr_failed,
+    no_text, unreadable)."""
+
+    def __init__(self, message: str, *, code: str = "unreadable") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 # VNI, a legacy Vietnamese font encoding, writes most marks as a second Latin-1 letter after the vowel
@@ -49,22 +61,23 @@ def looks_like_vni(text: str) -> bool:
 
 def _decode(data: bytes, path: Path) -> str:
     if b"\x00" in data[:8192]:
-        raise LoadError(f"{path.name}: looks like a binary file, not text")
+        raise LoadError(f"{path.name}: looks like a binary file, not text", code="binary")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
     if looks_like_vni(data.decode("latin-1")):
-        raise LoadError(f"{path.name}: {_VNI_MESSAGE}")
+        raise LoadError(f"{path.name}: {_VNI_MESSAGE}", code="vni")
     try:
         text = data.decode("cp1258")
     except UnicodeDecodeError as exc:
-        raise LoadError(f"{path.name}: not UTF-8 text; convert it to UTF-8 and ingest again") from exc
+        raise LoadError(f"{path.name}: not UTF-8 text; convert it to UTF-8 and ingest again",
+                        code="encoding") from exc
     # Windows-1258 decodes almost anything: accept it only if it reads as Vietnamese.
     vietnamese = len(re.findall(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]",
                                 text.lower()))
     if vietnamese < max(20, len(text) // 200):
-        raise LoadError(f"{path.name}: not UTF-8 text; convert it to UTF-8 and ingest again")
+        raise LoadError(f"{path.name}: not UTF-8 text; convert it to UTF-8 and ingest again", code="encoding")
     return text
 
 
@@ -106,7 +119,7 @@ _W_SKIPPED = {qn("w:del"), qn("w:moveFrom"), qn("w:sectPr")}  # deleted text, pa
 _RUNS = ".//w:r[not(ancestor::w:txbxContent) and not(ancestor::w:del) and not(ancestor::w:moveFrom)]"
 
 
-def _docx_text(path: Path) -> str:
+def _docx_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
     """Text of a .docx: paragraphs and tables in document order, a table row as one ``| a | b |`` line.
 
     The main part (``word/document.xml``) is read from the zip and parsed with python-docx's element
@@ -118,11 +131,24 @@ def _docx_text(path: Path) -> str:
     """
     try:
         with zipfile.ZipFile(path) as zf:
+            _check_unpacked_size(path, zf, max_bytes)
             xml = zf.read("word/document.xml")
         body = parse_xml(xml).find(_W_BODY)
     except (zipfile.BadZipFile, KeyError, OSError, zlib.error, etree.XMLSyntaxError) as exc:
-        raise LoadError(f"{path.name}: not a readable .docx file ({exc})") from exc
+        raise LoadError(f"{path.name}: not a readable .docx file ({exc})", code="broken") from exc
     return "" if body is None else "\n".join(_docx_blocks(body))
+
+
+def _check_unpacked_size(path: Path, zf: zipfile.ZipFile, max_bytes: int) -> None:
+    """Refuse a DOCX whose parts claim to unpack to more than ``UNPACK_FACTOR`` times the size limit, from
+    the sizes in the zip directory and before anything is decompressed (a zip bomb would exhaust memory).
+    Reading stops at the declared size anyway (zipfile checks it), so a lying directory cannot get past."""
+    limit = UNPACK_FACTOR * max_bytes
+    unpacked = sum(info.file_size for info in zf.infolist())
+    if unpacked > limit:
+        raise LoadError(f"{path.name}: the .docx would unpack to {unpacked / 2**20:.0f} MB, over the "
+                        f"{limit // 2**20} MB allowed (a damaged file or a zip bomb); save it again from Word",
+                        code="zip_bomb")
 
 
 def _docx_blocks(container: BaseOxmlElement) -> Iterator[str]:
@@ -161,44 +187,36 @@ def _cell_text(cell: CT_Tc) -> str:
     return " ".join(line.strip() for line in _docx_blocks(cell) if line.strip())
 
 
-def _pdf_text(path: Path) -> str:
-    try:
-        from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
-    except ImportError as exc:  # pragma: no cover - pypdf is a dependency
-        raise LoadError(f"{path.name}: PDF support needs the pypdf package") from exc
-    try:
-        reader = PdfReader(str(path))
-        return "\n".join(page.extract_text() or "" for page in reader.pages)
-    except (PdfReadError, ValueError, OSError, KeyError) as exc:
-        raise LoadError(f"{path.name}: not a readable PDF ({exc})") from exc
-
-
-def load_text(path: Path) -> tuple[str, bytes]:
-    """Return (text, raw bytes) of ``path``; raise :class:`LoadError` with a clear reason otherwise."""
+def load_text(path: Path, *, max_bytes: int = MAX_BYTES, ocr_languages: str = "vie", ocr_dpi: int = 300,
+              on_page: PageProgress | None = None) -> tuple[str, bytes]:
+    """Return (text, raw bytes) of ``path``; raise :class:`LoadError` with a clear reason otherwise.
+    Scanned PDF pages are OCR'd in ``ocr_languages`` at ``ocr_dpi``, reporting progress to ``on_page``."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise LoadError(f"{path.name}: unsupported file type {suffix or '(none)'}; use one of "
-                        + ", ".join(sorted(SUPPORTED)))
+                        + ", ".join(sorted(SUPPORTED)), code="type")
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise LoadError(f"{path.name}: cannot read ({exc.strerror})") from exc
     if size == 0:
-        raise LoadError(f"{path.name}: the file is empty")
-    if size > MAX_BYTES:
-        raise LoadError(f"{path.name}: {size / 1e6:.0f} MB is over the {MAX_BYTES // 2**20} MB limit; split it")
+        raise LoadError(f"{path.name}: the file is empty", code="empty")
+    if size > max_bytes:
+        raise LoadError(f"{path.name}: {size / 1e6:.0f} MB is over the {max_bytes // 2**20} MB limit; split it",
+                        code="size")
     data = path.read_bytes()
     if suffix == ".docx":
-        text = _docx_text(path)
+        text = _docx_text(path, max_bytes)
     elif suffix == ".pdf":
-        text = _pdf_text(path)
+        from assistant.ingest.pdf import pdf_text
+
+        text = pdf_text(path, languages=ocr_languages, dpi=ocr_dpi, on_page=on_page)
     elif suffix in {".html", ".htm"}:
         text = _html_text(_decode(data, path))
     else:
         text = _decode(data, path)
     if len(re.findall(r"\w", text)) < 20:
-        raise LoadError(f"{path.name}: no readable text found")
+        raise LoadError(f"{path.name}: no readable text found", code="no_text")
     if looks_like_vni(text):
-        raise LoadError(f"{path.name}: {_VNI_MESSAGE}")
+        raise LoadError(f"{path.name}: {_VNI_MESSAGE}", code="vni")
     return text, data

@@ -2,9 +2,10 @@
 
 This module assembles the page and serves it. One :class:`~assistant.qa.pipeline.Pipeline` is loaded at
 start and shared by every browser session and API call through one
-:class:`~assistant.web.service.ChatService`. The page is a Gradio Blocks app in Vietnamese with three
+:class:`~assistant.web.service.ChatService`. The page is a Gradio Blocks app in Vietnamese with four
 tabs: the chat (:mod:`assistant.web.chat_tab`), the commitments explorer
-(:mod:`assistant.web.commitments_tab`) and "Về dữ liệu", listing the indexed documents; the API is in
+(:mod:`assistant.web.commitments_tab`), "Tài liệu" (:mod:`assistant.web.documents_tab`: the documents, and for
+editors upload, replace and delete) and "Về dữ liệu", listing the indexed documents; the API is in
 :mod:`assistant.web.api`.
 
 Serving: 127.0.0.1:7860 by default. ``ASSISTANT_AUTH=user:pass`` (or the path of a file with one
@@ -26,10 +27,11 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.web import api, appearance, chat_tab, page, texts
-from assistant.web.auth import Users, auth_checker, exposure_error, is_loopback, load_auth
+from assistant.web import api, appearance, chat_tab, documents_tab, page, texts
+from assistant.web.auth import Access, Users, auth_checker, exposure_error, is_loopback, load_auth
 from assistant.web.chat_tab import STREAM_DELAY, chat_turn, record_like
 from assistant.web.commitments_tab import build_tab as build_commitments_tab
+from assistant.web.documents_desk import DocumentsDesk
 from assistant.web.feedback import FeedbackStore
 from assistant.web.service import ChatService
 from assistant.web.texts import EXAMPLES
@@ -51,6 +53,7 @@ def build_app(pipeline: Any, *, feedback: FeedbackStore | None = None,
     """The web chat and its API around one shared pipeline."""
     store = feedback or FeedbackStore(pipeline.settings.feedback_db)
     service = ChatService(pipeline, store)
+    desk = _documents_desk(service, pipeline.settings)
 
     with gr.Blocks(title=texts.TITLE, analytics_enabled=False) as demo:
         demo.service = service  # type: ignore[attr-defined]  (for tests and embedding)
@@ -60,22 +63,49 @@ def build_app(pipeline: Any, *, feedback: FeedbackStore | None = None,
         with gr.Tabs():
             chat = chat_tab.build_tab(service)
             build_commitments_tab(demo, service)
+            documents = documents_tab.build_tab(desk)
             with gr.Tab("Về dữ liệu", id="about", elem_id="cchc-tab-about"):
-                gr.HTML(page.about_html(service.documents), elem_id="cchc-about")
+                about = gr.HTML(page.about_html(service.documents), elem_id="cchc-about")
+        # documents may have been added or removed since the app started: the lists follow on each page load
+        demo.load(lambda: (page.about_html(service.documents), gr.Dropdown(choices=service.province_choices()),
+                           gr.Dropdown(choices=service.document_choices())),
+                  None, [about, chat.province, chat.document], api_visibility="private", queue=False)
         chat_tab.connect(service, chat, history, turns, stream_delay=stream_delay)
-        api.register(service, stream_delay=stream_delay)
+        documents_tab.connect(demo, desk, documents)
+        api.register(service, desk, stream_delay=stream_delay)
+    demo.desk = desk  # type: ignore[attr-defined]  (serve() sets who may edit)
     return demo
+
+
+def _documents_desk(service: ChatService, settings: Any) -> DocumentsDesk:
+    """The document actions over the app's index; a change switches the chat to the new index at once."""
+    from assistant.index.documents import DocumentLibrary
+    from assistant.web.reload import IndexWatcher
+
+    watcher = IndexWatcher(service, settings, 0, release_after=60.0)
+    return DocumentsDesk(DocumentLibrary(settings), service, watcher.check_once)
 
 
 def serve(demo: gr.Blocks, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, auth: Users | None = None,
           prevent_thread_lock: bool = False, quiet: bool = False) -> Any:
-    """Queue and launch the app (theme, CSS and the privacy-minded launch options live here)."""
+    """Queue and launch the app (theme, CSS and the privacy-minded launch options live here). Who may change
+    the documents follows from the login and the address (:class:`~assistant.web.auth.Access`)."""
+    desk = getattr(demo, "desk", None)
+    if desk is not None:
+        desk.access = access = Access.for_serving(auth, host, desk.library.settings.editor_names)
+        who = (", ".join(sorted(access.editors)) or "nobody (set ASSISTANT_EDITORS)") if access.login else (
+            "the local user" if access.local else "nobody (no login)")
+        log.info("documents may be added, replaced and deleted by: %s", who)
+        limit = desk.library.settings.max_file_mb
+    else:
+        limit = 20
     demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY, max_size=QUEUE_MAX_SIZE)
     return demo.launch(
         server_name=host, server_port=port, auth=auth_checker(auth) if auth else None,
         auth_message=texts.AUTH_MESSAGE, show_error=False, share=False,
         inbrowser=False, prevent_thread_lock=prevent_thread_lock, quiet=quiet, theme=appearance.theme(),
         css=appearance.CSS, head=appearance.HEAD,
+        max_file_size=f"{4 * limit}mb",  # larger files get our own message up to this size
         footer_links=[], run_history=False, mcp_server=False, ssr_mode=False, pwa=False, enable_monitoring=False,
     )
 

@@ -3,7 +3,8 @@ is never served open to the network by accident.
 
 ``ASSISTANT_AUTH`` is ``user:pass`` or the path of a file with one ``user:pass`` per line. Without it, a
 non-loopback ``--host`` is refused unless ``--insecure`` says that is intended. Passwords are compared in
-constant time and never logged; a failed login is logged by user name only.
+constant time and never logged; a failed login is logged by user name only. :class:`Access` says who may
+change the documents (``ASSISTANT_EDITORS``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hmac
 import ipaddress
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -75,3 +77,33 @@ def exposure_error(host: str, users: Users | None, insecure: bool) -> str | None
                 "(or the path of a file of users), or pass --insecure to serve it open to the network.")
     log.warning("serving on %s WITHOUT a login (--insecure)", host)
     return None
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may add, replace and delete documents: with login on, the users named in ``ASSISTANT_EDITORS``;
+    without login, the single local user of an app served on loopback; nobody on an open network address.
+
+    :func:`assistant.web.app.serve` sets it from the login and the address it serves on; until then (an app
+    built but not served) nobody may edit."""
+
+    login: bool = False
+    editors: frozenset[str] = frozenset()
+    local: bool = False
+
+    @classmethod
+    def for_serving(cls, users: Users | None, host: str, editors: frozenset[str]) -> Access:
+        unknown = sorted(editors - {name for name, _ in users or []})
+        if users and unknown:
+            log.warning("ASSISTANT_EDITORS names users without a login: %s", ", ".join(unknown))
+        return cls(login=bool(users), editors=editors, local=is_loopback(host))
+
+    def may_edit(self, username: str | None) -> bool:
+        if self.login:
+            return bool(username) and username in self.editors
+        return self.local
+
+    @staticmethod
+    def name(username: str | None) -> str:
+        """The name a change is logged and recorded with."""
+        return username or "local"

@@ -1,5 +1,5 @@
 """The fixed parts of the page as HTML: the header, the empty chat's welcome, and the "Về dữ liệu" tab
-that lists the indexed documents with their metadata and chunk counts.
+that lists the indexed documents with their metadata and chunk counts (rows shared with the "Tài liệu" tab).
 
 The markup is in ``templates/page.html.j2`` (see :mod:`assistant.web.templating`); document metadata
 is escaped like every other text.
@@ -43,7 +43,14 @@ def _document_row(doc_id: str, d: Mapping[str, Any]) -> dict[str, Any]:
     return {"doc_id": doc_id, "title": d.get("title", doc_id), "sub": sub, "province": d.get("province", ""),
             "date": _date_vi(str(d.get("date_issued", ""))), "period": d.get("period", ""),
             "source": SOURCE_KINDS.get(str(d.get("source_kind", "")), str(d.get("source_kind", ""))),
-            "chunks": d.get("chunks", 0)}
+            "chunks": d.get("chunks", 0), "added_by": d.get("added_by", ""),
+            "added_at": d.get("added_at", ""), "doc_type": d.get("doc_type", ""), "so_hieu": d.get("so_hieu", "")}
+
+
+def document_rows(documents: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One row per document for the listings, by province then id."""
+    docs = sorted(documents.items(), key=lambda kv: (str(kv[1].get("province", "")), kv[0]))
+    return [_document_row(doc_id, d) for doc_id, d in docs]
 
 
 def documents_html(documents: Mapping[str, Mapping[str, Any]]) -> str:

@@ -12,6 +12,8 @@ from assistant.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
+#: One switch at a time (the poller and the documents tab may both notice a new index).
+_SWITCHING = threading.Lock()
 #: Seconds the previous index stays locked after a switch, for the questions still being answered on it.
 RELEASE_AFTER = 60.0
 
@@ -28,6 +30,10 @@ class IndexWatcher:
 
     def check_once(self) -> bool:
         """Load and switch to a newly published index; True if the service now uses a new one."""
+        with _SWITCHING:
+            return self._check()
+
+    def _check(self) -> bool:
         from assistant.index.store import current_generation
         from assistant.qa.pipeline import Pipeline, replace_pipeline
 
