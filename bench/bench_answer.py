@@ -11,6 +11,9 @@
   ``assistant.qa.records.answer_records`` (the ``ask --jsonl`` code path); p50 / p95 / mean / max of
   ``latency_ms``.
 * peak RSS: ``ru_maxrss`` of the child (cold) and of this process (warm).
+* app: ``python app.py`` started on a loopback port; the time from starting the process to the first
+  answer through the API (``/ask``, gradio_client), then the app's resident memory (VmRSS, and its peak
+  VmHWM) after that answer and after ``--app-questions`` more: the memory a user's server needs.
 
 Torch uses ``settings.torch_threads`` (2) threads, set by the pipeline.
 """
@@ -124,6 +127,55 @@ def run_warm(store: str | None, questions: Path) -> dict:
     }
 
 
+def proc_memory_mb(pid: int) -> dict[str, float]:
+    """Resident memory of a running process: now (VmRSS) and its peak (VmHWM)."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return {"rss_mb": int(fields["VmRSS"].split()[0]) / 1024, "peak_rss_mb": int(fields["VmHWM"].split()[0]) / 1024}
+
+
+def run_app(store: str | None, questions: Path, more: int) -> dict:
+    """Start the chat app, time process start to its first answer, then read its memory."""
+    import socket
+    import urllib.request
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # gradio_client must not look for the Hub
+    from gradio_client import Client
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cmd = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port)]
+    env = {k: v for k, v in os.environ.items() if k != "ASSISTANT_AUTH"}
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd + (["--store", store] if store else []), cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"app.py exited with status {proc.returncode}")
+            try:
+                urllib.request.urlopen(url, timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        serving = time.perf_counter() - started
+        client = Client(url, verbose=False)
+        texts = [r["question"] for r in read_questions(questions)]
+        client.predict(texts[0], api_name="/ask")
+        first = time.perf_counter() - started
+        after_first = proc_memory_mb(proc.pid)
+        for text in texts[1:more + 1]:
+            client.predict(text, api_name="/ask")
+        after_more = proc_memory_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return {"serving_s": serving, "first_answer_s": first, "rss_after_first_mb": after_first["rss_mb"],
+            "rss_after_more_mb": after_more["rss_mb"], "peak_rss_mb": after_more["peak_rss_mb"],
+            "more_questions": len(texts[1:more + 1])}
+
+
 def table(rows: list[tuple[str, str]]) -> str:
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
@@ -134,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", help="store folder (default: vectorstore/ or $ASSISTANT_STORE)")
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="gold-schema JSONL")
     parser.add_argument("--json", action="store_true", help="also print the numbers as one JSON line")
+    parser.add_argument("--app-questions", type=int, default=50,
+                        help="questions asked of the app after the first, before its memory is read")
+    parser.add_argument("--no-app", action="store_true", help="skip starting the chat app")
     parser.add_argument("--cold-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -142,13 +197,22 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     cold = run_cold(args.store, args.questions)
+    app = None if args.no_app else run_app(args.store, args.questions, args.app_questions)
     warm = run_warm(args.store, args.questions)
+    app_rows = [] if app is None else [
+        ("app: process start to serving", f"{app['serving_s']:.2f} s"),
+        ("app: process start to first answer", f"{app['first_answer_s']:.2f} s"),
+        ("app: RSS after first answer", f"{app['rss_after_first_mb']:.0f} MB"),
+        (f"app: RSS / peak after {app['more_questions']} more", f"{app['rss_after_more_mb']:.0f} / "
+                                                                f"{app['peak_rss_mb']:.0f} MB"),
+    ]
     print(table([
         ("cold: build pipeline + first answer", f"{cold['build_and_first_answer_s']:.2f} s "
                                                 f"(build {cold['build_s']:.2f} s, answer {cold['first_answer_s']:.2f} s)"),
         ("cold: imports", f"{cold['import_s']:.2f} s"),
         ("cold: process wall time", f"{cold['process_wall_s']:.2f} s"),
         ("cold: peak RSS", f"{cold['peak_rss_mb']:.0f} MB"),
+        *app_rows,
         ("warm: questions", str(warm["questions"])),
         ("warm: latency p50 / p95", f"{warm['p50_ms']:.0f} / {warm['p95_ms']:.0f} ms"),
         ("warm: latency mean / max", f"{warm['mean_ms']:.0f} / {warm['max_ms']:.0f} ms"),
@@ -158,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         ("torch threads / CPUs", f"{warm['torch_threads']} / {warm['cpus']}"),
     ]))
     if args.json:
-        print(json.dumps({"cold": cold, "warm": warm}))
+        print(json.dumps({"cold": cold, "app": app, "warm": warm}))
     return 0
 
 

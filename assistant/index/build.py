@@ -24,6 +24,7 @@ from tqdm import tqdm
 from assistant.core.settings import Settings, get_settings
 from assistant.index.commitments_db import commitments_of
 from assistant.index.generations import IngestBusy, ingest_lock, remove_stale
+from assistant.index.lexical import lexical_of
 from assistant.index.store import (
     Store,
     StoreError,
@@ -161,6 +162,7 @@ def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, prog
             if new is not None:
                 (edits or Edits()).step("", "publish")
                 commitments_of(new, settings.store)  # built beside the chunks, before the switch
+                lexical_of(new)  # BM25 and the lexical tables too, so no reader builds them at start
                 log.info("publishing generation %s", new.generation)
                 new.publish(previous=old.generation if old else _published(settings))
                 published = True

@@ -2,8 +2,8 @@
 ``BaseRetriever`` (a Runnable: ``retriever.invoke(query, filters=…, analysis=…)``).
 
 BM25 runs over lower-cased syllables, their diacritic-free forms and adjacent-syllable pairs, so a
-question typed without accents still matches, and two-syllable words ("tài chính") count as units.
-For the dense side, a question typed without accents is given its accents back from the corpus's own
+question typed without accents still matches, and two-syllable words ("tài chính") count as units; it is
+built at ingest and saved with the index generation (:mod:`assistant.index.lexical`). For the dense side, a question typed without accents is given its accents back from the corpus's own
 vocabulary (the most frequent accented form of each folded word pair) before it is embedded.
 """
 
@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from itertools import zip_longest
 from typing import Any
 
-import bm25s
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -24,14 +23,15 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.index.embeddings import SentenceEmbeddings
-from assistant.index.store import Store, chroma_where, indexed_text
-from assistant.lexicon.facts import ROLE
-from assistant.lexicon.text import fold, strip_diacritics, syllables
+from assistant.index.lexical import DiacriticRestorer, lexical_of, lexical_tokens
+from assistant.index.store import Store, chroma_where
+from assistant.lexicon.text import strip_diacritics, syllables
 from assistant.lexicon.vocabulary import stopwords
 from assistant.qa.analyse import QueryAnalysis, analyse, query_text
 
 log = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
+
+__all__ = ["DiacriticRestorer", "HybridIndex", "HybridRetriever", "lexical_tokens", "query_tokens", "rrf"]
 
 # Question words that carry no topical signal (folded); dropped from the BM25 query only (stopwords.toml).
 _QUERY_STOPWORDS = stopwords("retrieval", "query")
@@ -44,14 +44,6 @@ _ASKS_DOC_FACTS = re.compile(r"ban hanh (?:vao )?ngay|ngay ban hanh|so hieu|nguo
                              r"|\bsigned\b|\bsigner\b|theo de nghi cua")
 
 
-def lexical_tokens(text: str) -> list[str]:
-    """Syllables (accented and folded) plus folded adjacent pairs."""
-    syl = syllables(text)
-    folded = [strip_diacritics(s) for s in syl]
-    pairs = [f"{a}_{b}" for a, b in zip(folded, folded[1:], strict=False)]
-    return syl + [f for f, s in zip(folded, syl, strict=True) if f != s] + pairs
-
-
 def query_tokens(text: str, english: bool = False) -> list[str]:
     stop = _QUERY_STOPWORDS | _ENGLISH_STOPWORDS if english else _QUERY_STOPWORDS
     syl = list(syllables(text))
@@ -62,50 +54,6 @@ def query_tokens(text: str, english: bool = False) -> list[str]:
     return keep + [strip_diacritics(s) for s in keep] + pairs
 
 
-class DiacriticRestorer:
-    """Gives accents back to a question typed without them, using the corpus's own words."""
-
-    def __init__(self, texts: list[str]) -> None:
-        self.unigrams: dict[str, Counter[str]] = defaultdict(Counter)
-        self.bigrams: dict[str, Counter[str]] = defaultdict(Counter)
-        for text in texts:
-            words = re.findall(r"\w+", text)
-            for w in words:
-                self.unigrams[fold(w)][w.lower()] += 1
-            for a, b in zip(words, words[1:], strict=False):
-                self.bigrams[f"{fold(a)} {fold(b)}"][f"{a.lower()} {b.lower()}"] += 1
-
-    def restore(self, text: str) -> str:
-        tokens = re.findall(r"\w+|\W+", text)
-        words = [i for i, t in enumerate(tokens) if re.match(r"\w", t)]
-        out = list(tokens)
-        i = 0
-        while i < len(words):
-            idx = words[i]
-            if i + 1 < len(words):
-                nxt = words[i + 1]
-                key = f"{fold(tokens[idx])} {fold(tokens[nxt])}"
-                if key in self.bigrams and tokens[idx + 1:nxt] == [" "]:
-                    a, b = self.bigrams[key].most_common(1)[0][0].split(" ")
-                    out[idx] = _match_case(tokens[idx], a)
-                    out[nxt] = _match_case(tokens[nxt], b)
-                    i += 2
-                    continue
-            cands = self.unigrams.get(fold(tokens[idx]))
-            if cands:
-                out[idx] = _match_case(tokens[idx], cands.most_common(1)[0][0])
-            i += 1
-        return "".join(out)
-
-
-def _match_case(original: str, restored: str) -> str:
-    if original.isupper() and len(original) > 1:
-        return restored.upper()
-    if original[:1].isupper():
-        return restored[:1].upper() + restored[1:]
-    return restored
-
-
 @dataclass
 class IndexedChunk:
     chunk_id: str
@@ -114,29 +62,24 @@ class IndexedChunk:
 
 
 class HybridIndex:
-    """In-memory BM25 over all chunks of the store, plus lookups; built once per pipeline."""
+    """BM25 over all chunks of the store (loaded from the generation), plus lookups; one per pipeline."""
 
     def __init__(self, store: Store) -> None:
         ids, texts, metas = store.all_chunks()
         self.store = store
         self.chunks = [IndexedChunk(i, t, m) for i, t, m in zip(ids, texts, metas, strict=True)]
         self.position = {c.chunk_id: n for n, c in enumerate(self.chunks)}
-        corpus = [lexical_tokens(indexed_text(m.get("title", ""), m.get("so_hieu", ""), m.get("section", ""), t))
-                  for t, m in zip(texts, metas, strict=True)]
-        self.bm25 = bm25s.BM25(k1=1.2, b=0.75)
-        if corpus:
-            self.bm25.index(corpus, show_progress=False)
-        self.vocab = set(self.bm25.vocab_dict) if corpus else set()
-        self.restorer = DiacriticRestorer(texts)
-        self.role_mask = np.array([bool(ROLE.search(t)) for t in texts], dtype=bool)
+        # BM25, the accent restorer and the role mask were saved with the generation at ingest
+        self.lexical = lexical_of(store, (ids, texts, metas))
+        self.bm25 = self.lexical.bm25
+        self.vocab = self.lexical.vocab
+        self.restorer = self.lexical.restorer
+        self.role_mask = self.lexical.role_mask
         self.provinces = sorted({m.get("province", "") for m in metas if m.get("province")})
         self.documents = store.documents()
 
     def bm25_scores(self, tokens: list[str]) -> np.ndarray:
-        known = [t for t in tokens if t in self.vocab]
-        if not known or not self.chunks:
-            return np.zeros(len(self.chunks), dtype=np.float32)
-        return np.asarray(self.bm25.get_scores(known), dtype=np.float32)
+        return self.lexical.scores(tokens, len(self.chunks))
 
     def docs_matching(self, analysis: QueryAnalysis) -> set[str] | None:
         """doc_ids the question restricts itself to (by document number or province), or None."""
