@@ -205,7 +205,8 @@ class DocumentLibrary:
         """Index the checked ``drafts`` (with their metadata as corrected) in one new generation."""
         started = time.perf_counter()
         outcome = Outcome()
-        version = time.strftime("%Y%m%d-%H%M%S")
+        # unique per publish: an add and a replace within the same second must not share a folder
+        version = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(4)}"
         edits = Edits(on_step=on_step)
         placed: list[tuple[Draft, Path]] = []
         for draft in drafts:
