@@ -468,6 +468,11 @@ class Baseline:
 # ------------------------------------------------------------------------------------------------
 
 
+def named_documents(record: dict[str, Any]) -> set[str]:
+    """The documents a question record is about: its source(s), or ``about_doc`` if unanswerable."""
+    return {d for d in [record.get("source_doc"), record.get("about_doc"), *(record.get("source_docs") or [])] if d}
+
+
 def read_questions(path: str | Path, limit: int | None = None) -> list[dict[str, Any]]:
     """Gold-schema records, read exactly as `python -m assistant ask --jsonl` reads its input."""
     from assistant.qa.records import read_jsonl

@@ -45,11 +45,9 @@ TUNE_SETS: tuple[tuple[str, Path, Path | None], ...] = (
 
 def documents_of(questions: Path, folder: Path) -> list[Path]:
     """The files of ``folder`` that the questions are about (a half of a corpus, not all of it)."""
-    names: set[str] = set()
-    for line in questions.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            r = json.loads(line)
-            names |= {d for d in [r.get("source_doc"), r.get("about_doc"), *(r.get("source_docs") or [])] if d}
+    from evals.runner import named_documents, read_questions
+
+    names = set().union(*(named_documents(r) for r in read_questions(questions)))
     return sorted(folder / n for n in names if (folder / n).is_file())
 
 

@@ -42,16 +42,9 @@ CHECK_CI = ROOT / "evals" / "corpus_dev" / "ci.toml"
 
 def check_subset(path: Path, docs: set[str]) -> list[dict]:
     """The check-half questions about ``docs`` only (every document they name is in the subset)."""
-    import json
+    from evals.runner import named_documents, read_questions
 
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            r = json.loads(line)
-            named = {d for d in [r.get("source_doc"), r.get("about_doc"), *(r.get("source_docs") or [])] if d}
-            if named and named <= docs:
-                out.append(r)
-    return out
+    return [r for r in read_questions(path) if named_documents(r) and named_documents(r) <= docs]
 
 
 @pytest.mark.slow
