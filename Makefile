@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 ASSETS := models/.ready
 LLM_STAMP := $(VENV)/.installed-llm
 
-.PHONY: run test setup ocr index lint eval bench clean-index confidence
+.PHONY: run test setup ocr index lint eval bench clean-index confidence selector
 
 run: setup index
 	$(BIN)/python app.py $(ARGS)
@@ -57,6 +57,11 @@ eval: setup index
 # indexes them into var/confidence/ the first time, ~1 h on a CPU without AVX-512).
 confidence: setup
 	$(BIN)/python -m evals.train_confidence --collect var/confidence
+
+# Train the learned answer selector on the same tune indexes (after `make confidence`); it writes
+# assistant/qa/answer/data/selection.json only if it beats the hand-set order out of fold.
+selector: setup
+	$(BIN)/python -m evals.train_selector --stores var/confidence
 
 bench: setup index
 	$(BIN)/python bench/bench_ingest.py

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     #: unset = the threshold chosen with the confidence model (``qa/answer/data/confidence.json``);
     #: 0 states every drafted fact (how the model's training answers are collected).
     confidence_threshold: float | None = None
+    #: Order the candidate sentences with the learned selector (``qa/answer/data/selection.json``);
+    #: false uses the hand-set score alone (to compare, or before a selector has been trained).
+    learned_selection: bool = True
     torch_threads: int = 2
     max_question_chars: int = 2000
     feedback_db: Path = PROJECT_ROOT / "var" / "feedback.sqlite3"

@@ -214,7 +214,7 @@ def agency_before_role(sentence: str) -> Found | None:
 
 
 _DATE = re.compile(r"(?:ngày\s+)?\b\d{1,2}/\d{1,2}/\d{4}\b|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}"
-                   r"|kể từ ngày ký", re.IGNORECASE)
+                   r"|kể từ ngày ký(?:\s+ban\s+hành)?|kể từ ngày ban hành", re.IGNORECASE)
 
 
 def dates(text: str) -> list[Found]:
@@ -229,3 +229,38 @@ def subject_agency(sentence: str) -> Found | None:
         if found.start <= 3:
             return Found(found.text, found.start + offset, found.end + offset)
     return None
+
+
+# How a body's (or its head's) name begins, for cells and fields that name who does the work (agencies.toml).
+_ORG_HEADS = sorted(vocabulary.organisation_heads(), key=len, reverse=True)
+# a one-word head is also a common word ("Bộ quy tắc", "Ban hành"): a capitalised name must follow it
+_ORG_START = re.compile(r"^\s*(?:(?:" + "|".join(re.escape(h).replace(r"\ ", r"\s+") for h in _ORG_HEADS if " " in h)
+                        + r")(?![\wÀ-ỹ])|(?:" + "|".join(re.escape(h) for h in _ORG_HEADS if " " not in h)
+                        + r")\s+[A-ZĐÀ-Ỹ&])")
+_ACRONYM = re.compile(r"^\s*[A-ZĐ][A-ZĐ0-9&]{1,9}(?![\wÀ-ỹ])")
+# Labelled fields: "Cơ quan chủ trì: Sở X. - Cơ quan phối hợp: Sở Y" / "Đơn vị thực hiện: …" / "Chủ trì: …".
+_ROLE_FIELD = re.compile(r"(?:(?<=^)|(?<=[\s(;.\-–:]))(?:(?:Đơn vị|Cơ quan|Bộ phận|Người)\s+)?"
+                         r"(chủ trì|phối hợp|thực hiện|chịu trách nhiệm)(?:\s+tham mưu)?(?:\s+thực hiện)?\s*:\s*",
+                         re.IGNORECASE)
+
+
+def names_organisation(text: str) -> bool:
+    """Does ``text`` (a table cell, a field value) begin with the name of a body or of an office holder?"""
+    return bool(_ORG_START.match(text) or _ACRONYM.match(text)
+                or any(f.start <= 4 for f in agencies(text[:120])))
+
+
+def role_fields(text: str) -> dict[str, Found]:
+    """Labelled fields naming who does a task, by role: "Cơ quan chủ trì: Sở Khoa học và Công nghệ. -
+    Cơ quan phối hợp: Các sở, ngành …" -> {"chủ trì": …, "phối hợp": …}; the value runs to the next field,
+    the end of the sentence or a "- " item break."""
+    matches = list(_ROLE_FIELD.finditer(text))
+    out: dict[str, Found] = {}
+    for i, m in enumerate(matches):
+        stop = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        value = text[m.end():stop]
+        cut = re.search(r"\.(?:\s|$)|\s[-–]\s|;\s*(?=[-–])|\n", value)
+        value = (value[:cut.start()] if cut else value).strip(" ,;.-–*_")
+        if value and names_organisation(value) and len(value) <= 240:
+            out.setdefault(m.group(1).lower(), Found(value, m.end(), m.end() + len(value)))
+    return out

@@ -245,10 +245,21 @@ def partners(text: str) -> list[Found]:
     """The agencies a text says the actor works with: "…, phối hợp với Sở Xây dựng, Sở Tài chính …"."""
     out: list[Found] = []
     for m in re.finditer(r"phối\s+hợp\s+(?:chặt chẽ\s+)?(?:với\s+)?", text, re.IGNORECASE):
-        stop = re.search(r"[;.:]|\s(?:để|nhằm|trong việc|thực hiện|tổ chức|triển khai)\s", text[m.end():])
+        stop = _PARTNER_STOP.search(text[m.end():])
         window = text[m.end(): m.end() + (stop.start() if stop else 200)]
-        out += [Found(a.text, m.end() + a.start, m.end() + a.end) for a in extract.agencies(window)]
+        found = [Found(a.text, m.end() + a.start, m.end() + a.end) for a in extract.agencies(window)]
+        name = window.strip(" ,")
+        if not found and name and len(name) <= 160 and extract.names_organisation(name):
+            # bodies the agency list does not name ("Ban Tuyên giáo và Dân vận Tỉnh ủy"): the phrase itself
+            found = [Found(name, m.end() + window.find(name), m.end() + window.find(name) + len(name))]
+        out += found
     return out
+
+
+# where the partners named after "phối hợp với" end: punctuation, or the verb of the task they do together
+_PARTNER_STOP = re.compile(r"[;.:]|\s(?:để|nhằm|trong việc|trong quá trình|thực hiện|tổ chức|triển khai|tiếp tục|"
+                           r"chỉ đạo|hướng dẫn|xây dựng|kiểm tra|theo dõi|tuyên truyền|rà soát|đôn đốc|tham mưu|"
+                           r"báo cáo|nghiên cứu|đề xuất|giải quyết|cung cấp|bảo đảm|đảm bảo|khi|nhập liệu)\s")
 
 
 _PHONE = re.compile(r"(?<!\d)(?:\+84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
@@ -258,3 +269,45 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 def contacts(text: str) -> list[Found]:
     """Phone numbers and e-mail addresses."""
     return [Found(m.group(0), m.start(), m.end()) for p in (_PHONE, _EMAIL) for m in p.finditer(text)]
+
+
+# "ai ra quyết định …", "cơ quan nào cấp tài khoản …": the action whose doer is asked (folded, two syllables)
+_DOER_Q = re.compile(r"(?:^|[\s,:])(?:ai|co quan nao|don vi nao|cap nao|to chuc nao|bo phan nao|so nao|nguoi nao)"
+                     r"\s+(?:se\s+|phai\s+|duoc\s+giao\s+|co\s+tham\s+quyen\s+|co\s+trach\s+nhiem\s+)?"
+                     r"(?P<act>[a-z]+(?: [a-z]+)?)")
+_DOER_VERB = re.compile(r"\s(?:quyết định|thành lập|ra|giao|phê duyệt|ban hành|có|là|được|bị|cho|gửi|trình|cử)\s")
+_NOT_DOER_ACTION = re.compile(r"^(?:la|va|cua|cho|co|duoc|lam|thi|o|tai|trong|theo|ve)\b")
+
+
+def asked_action(question: str) -> str | None:
+    """The folded action a "who does it" question names after its question word, or None."""
+    m = _DOER_Q.search(fold(question))
+    if not m or _NOT_DOER_ACTION.match(m.group("act")):
+        return None
+    return m.group("act")
+
+
+def doer(text: str, action: str) -> Found | None:
+    """Who performs ``action`` (folded) in ``text``: the body or office holder named right before it in
+    the same clause ("… thì Thủ tướng Chính phủ ra quyết định …", "Cục trưởng quyết định nâng bậc lương")."""
+    folded = fold(text)
+    if len(folded) != len(text):
+        return None
+    act = r"\s+".join(re.escape(w) for w in action.split())
+    for m in re.finditer(r"(?<![a-z])" + act + r"(?![a-z])", folded):
+        clause_start = max(text.rfind(c, 0, m.start()) for c in (",", ";", ":", "(", "\n")) + 1
+        clause = text[clause_start:m.start()]
+        thi = re.search(r"\bthì\s", clause)
+        if thi:
+            clause_start += thi.end()
+            clause = clause[thi.end():]
+        for at in range(len(clause)):
+            if (at == 0 or clause[at - 1] == " ") and extract.names_organisation(clause[at:]):
+                name = clause[at:].strip()
+                if _PARTNER_STOP.search(f" {name} ") or _DOER_VERB.search(name):
+                    break  # another action comes between: the name is not the doer of this one
+                if 2 <= len(name) <= 120 and not re.search(r"\b(?:do|được|bị)\s*$", clause[:at]):
+                    start = clause_start + at
+                    return Found(name, start, start + len(name))
+                break
+    return None

@@ -99,6 +99,17 @@ def name_like_organisations() -> tuple[str, ...]:
 
 
 @cache
+def table_columns() -> Mapping[str, tuple[str, ...]]:
+    """columns.toml: the folded header words of each kind of table column."""
+    return {k: tuple(v) for k, v in _load("columns").items()}
+
+
+@cache
+def organisation_heads() -> tuple[str, ...]:
+    return tuple(_load("agencies")["organisation_heads"])
+
+
+@cache
 def department_abbreviations() -> Mapping[str, str]:
     return _frozen_map(_load("agencies")["department_abbreviations"])
 

@@ -24,6 +24,7 @@ from assistant.lexicon.gazetteer import canonical_province
 from assistant.qa.analyse import QueryAnalysis, analyse, contextualise
 from assistant.qa.answer import Answer, CorpusView, ExtractiveAnswerer, context_of
 from assistant.qa.answer.confidence import judge, shipped_model, signals
+from assistant.qa.answer.ranker import shipped_selector
 from assistant.qa.llm.backend import build_backend, llm_configured
 from assistant.qa.llm.generate import LLMAnswerer, needs_context, rewrite_followup
 from assistant.qa.retrieve import HybridIndex, HybridRetriever
@@ -85,7 +86,8 @@ class Pipeline:
         self.retriever = HybridRetriever(index=self.index, embeddings=self.embeddings, k=self.settings.top_k,
                                          candidates=self.settings.candidates, rrf_k=self.settings.rrf_k)
         self.corpus = CorpusView.from_index(self.index, self.embeddings)
-        self.answerer = ExtractiveAnswerer(self.corpus, threshold=self.settings.abstain_threshold)
+        self.answerer = ExtractiveAnswerer(self.corpus, threshold=self.settings.abstain_threshold,
+                                           selector=shipped_selector() if self.settings.learned_selection else None)
         self.commitment_db = commitments_of(self.store, self.settings.store)
         self.commitments = CommitmentAnswerer(self.commitment_db, self.index.documents)
         self.confidence = shipped_model()

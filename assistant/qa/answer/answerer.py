@@ -23,6 +23,7 @@ from assistant.qa.answer.coverage import Coverage
 from assistant.qa.answer.facts import FactFinder
 from assistant.qa.answer.model import Answer, Evidence, context_of
 from assistant.qa.answer.question import content_terms, part_analysis, part_terms, topic
+from assistant.qa.answer.ranker import SelectionModel
 from assistant.qa.answer.selection import Selector
 from assistant.qa.answer.semantic import SemanticScorer
 from assistant.qa.answer.weights import WEIGHTS, Weights
@@ -35,14 +36,15 @@ class ExtractiveAnswerer:
     :meth:`CorpusView.from_index`); ``threshold`` is the minimum coverage of the question by the best
     evidence below which it abstains (``Settings.abstain_threshold``); ``weights`` the scoring weights."""
 
-    def __init__(self, corpus: CorpusView, threshold: float = 0.5, weights: Weights = WEIGHTS) -> None:
+    def __init__(self, corpus: CorpusView, threshold: float = 0.5, weights: Weights = WEIGHTS,
+                 selector: SelectionModel | None = None) -> None:
         self.corpus = corpus
         self.threshold = threshold
         self.weights = weights
         self.coverage = Coverage(corpus.idf, weights)
         semantic = SemanticScorer(corpus.embeddings, weights) if corpus.embeddings is not None else None
         self.finder = EvidenceFinder(corpus, self.coverage, FactFinder(corpus, self.coverage), semantic)
-        self.selector = Selector(self.finder, threshold)
+        self.selector = Selector(self.finder, threshold, selector)
         self.composer = Composer(corpus, self.coverage)
 
     def answer(self, analysis: QueryAnalysis, docs: list[Document]) -> Answer:

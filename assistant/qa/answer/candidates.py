@@ -88,19 +88,28 @@ class EvidenceFinder:
         rows = self.corpus.targets_in(meta.get("doc_id", ""), pos, pos + len(sentence)) \
             if asked.intent == "target" and at >= 0 else {}
         cov = self._covered(asked, sentence, context, governors, terms, focus_terms)
+        words = cov
+        year = 1.0
         if asked.analysis.years:
-            cov *= self.year_factor(asked.analysis.years, meta, line_start, sentence, context,
+            year = self.year_factor(asked.analysis.years, meta, line_start, sentence, context,
                                     row_years(rows.values()))
+            cov *= year
+        row = (line, int(meta.get("start", 0)) + line_start) if " | " in line else None
         fact, fact_cov = self.facts.find(asked, sentence, doc, governors, terms, context,
-                                         {k - pos: r for k, r in rows.items()})
+                                         {k - pos: r for k, r in rows.items()}, row)
+        framed = cov
         if fact:
             cov = self._frame_floor(asked, fact, fact_cov, sentence, governors, meta, cov)
+        framed = float(cov > framed)
         label = date_label_bonus(asked, sentence, w) if fact and asked.intent == "deadline" else 0.0
         if fact_cov is not None:
             cov = fact_cov if asked.intent == "definition" else min(cov, fact_cov)
         score = cov + (w.fact_bonus if fact else w.no_fact_penalty if fact is None else 0.0) + w.rank_bonus / rank \
             + label
-        return Evidence(doc, line, line_start, sentence, cov, score, fact, governors)
+        parts = {"words": words, "year_factor": year, "framed": framed, "date_label": label, "rank": float(rank),
+                 "fact_coverage": -1.0 if fact_cov is None else fact_cov, "first_in_line": float(at <= 0),
+                 "hand_score": score}
+        return Evidence(doc, line, line_start, sentence, cov, score, fact, governors, parts=parts)
 
     def _covered(self, asked: Asked, sentence: str, context: str, governors: list[str], terms: list[str],
                  focus_terms: list[str] | None) -> float:

@@ -170,8 +170,14 @@ def direct(analysis: QueryAnalysis, e: Evidence, n: int, multi_doc: bool, items:
     if fact and (analysis.relation or person):
         return f"{where}: {', '.join(f'**{p}**' for p in fact.split('; '))} [{n}]."
     if fact and intent == "who_leads":
-        role = next((r for r in (analysis.roles or []) if r in fold(e.sentence) or r in e.sentence.lower()), None)
-        role = role or next((r.text.lower() for r in extract.roles(e.sentence)), "chủ trì")
+        if " | " in e.line or extract.role_fields(e.sentence):
+            # a table column or a labelled field: the role is the one asked, which chose the column
+            role = "phối hợp" if "phối hợp" in analysis.roles and "chủ trì" not in analysis.roles else "chủ trì"
+        else:
+            role = next((r for r in (analysis.roles or []) if r in fold(e.sentence) or r in e.sentence.lower()), None)
+            role = role or next((r.text.lower() for r in extract.roles(" ".join([*e.governors, e.sentence]))), None)
+        if role is None:  # the text gives no role word ("Thủ tướng Chính phủ ra quyết định …"): claim none
+            return f"{where}: **{fact}** [{n}]."
         topic = topic_after_role(analysis.question)
         return f"{where}: **{fact}** {role}{' ' + topic if topic else ''} [{n}]."
     if fact and intent == "target":

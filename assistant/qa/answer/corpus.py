@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from assistant.lexicon import facts as extract
 from assistant.lexicon.gazetteer import canonical_terms
 from assistant.lexicon.text import strip_diacritics, syllables
+from assistant.qa.answer.columns import header_above, headers
 
 
 def tokens(text: str) -> list[str]:
@@ -76,12 +77,14 @@ class CorpusView:
     embeddings: Any = None
     _by_offset: dict[str, list[tuple[int, dict[str, Any]]]] = field(init=False, repr=False, compare=False)
     _subjects: dict[str, str | None] = field(init=False, repr=False, compare=False)
+    _headers: dict[str, list[tuple[int, list[str]]]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_offset", {
             doc_id: sorted(((int(r["value_start"]), r) for r in rows), key=lambda x: x[0])
             for doc_id, rows in self.targets.items()})
         object.__setattr__(self, "_subjects", {})
+        object.__setattr__(self, "_headers", {})
 
     @classmethod
     def from_index(cls, index: _Index, embeddings: Any = None) -> CorpusView:
@@ -103,6 +106,13 @@ class CorpusView:
 
     def text(self, doc_id: str) -> str:
         return self.texts.get(doc_id, "")
+
+    def table_header(self, doc_id: str, pos: int, width: int) -> list[str] | None:
+        """The header row of the table whose row of ``width`` cells starts at offset ``pos`` (read once
+        per document, see :mod:`.columns`)."""
+        if doc_id not in self._headers:
+            self._headers[doc_id] = headers(self.text(doc_id))
+        return header_above(self._headers[doc_id], pos, width)
 
     def targets_in(self, doc_id: str, lo: int, hi: int) -> dict[int, dict[str, Any]]:
         """Extracted targets whose value starts in ``[lo, hi)`` of the document's text, by offset."""

@@ -20,6 +20,7 @@ from assistant.lexicon import facts as extract
 from assistant.lexicon import relations
 from assistant.lexicon.text import has_diacritics
 from assistant.qa.analyse import DURATION_Q
+from assistant.qa.answer import columns
 from assistant.qa.answer.corpus import CorpusView
 from assistant.qa.answer.coverage import Coverage
 from assistant.qa.answer.layout import clause
@@ -46,10 +47,21 @@ class FactFinder:
         self.weights = coverage.weights
 
     def find(self, asked: Asked, sentence: str, doc: Document, governors: list[str], terms: list[str],
-             context: str, targets: dict[int, dict[str, Any]] | None = None) -> Found:
+             context: str, targets: dict[int, dict[str, Any]] | None = None,
+             row: tuple[str, int] | None = None) -> Found:
         """The fact that answers ``asked`` in ``sentence``; ``targets`` are the extracted targets of the
-        sentence, by the offset of their value in it."""
+        sentence, by the offset of their value in it; ``row`` the table row that holds the sentence and
+        its offset in the document, when it is one."""
         intent = asked.intent
+        want = _column_wanted(asked)
+        if row is not None and want is not None:
+            line, pos = row
+            width = len(columns.cells(line))
+            header = self.corpus.table_header(doc.metadata.get("doc_id", ""), pos, width) if width > 1 else None
+            year = asked.analysis.years[0] if asked.analysis.years else None
+            cell = columns.answer_cell(line, want, header, year) if width > 1 else None
+            if cell:
+                return cell, None
         if asked.analysis.relation:
             return relation_fact(asked, sentence, doc.metadata.get("so_hieu", "")), None
         if asked.kind == "money":
@@ -61,7 +73,13 @@ class FactFinder:
         if sentence.count(" | ") >= 2 and intent in {"who_leads", "deadline"}:
             return table_fact(intent, sentence), None
         if intent == "who_leads":
-            return self._who_leads(sentence, doc, governors), None
+            fields = extract.role_fields(sentence)
+            if fields:
+                field_found = fields.get("phối hợp") if want == "partner" else \
+                    fields.get("chủ trì") or fields.get("thực hiện") or fields.get("chịu trách nhiệm")
+                if field_found:
+                    return field_found.text, None
+            return self._who_leads(sentence, doc, governors, asked.doer_action), None
         if intent == "target":
             return self._target(asked, sentence, terms, context, targets or {})
         if intent == "deadline":
@@ -70,10 +88,15 @@ class FactFinder:
             return _definition(asked, sentence)
         return "", None
 
-    def _who_leads(self, sentence: str, doc: Document, governors: list[str]) -> str | None:
+    def _who_leads(self, sentence: str, doc: Document, governors: list[str], action: str | None = None) -> str | None:
         hit = extract.agency_before_role(sentence) or extract.subject_agency(sentence)
         if hit:
             return hit.text
+        if action:  # "ai ra quyết định …": whoever the sentence names right before that action
+            for text in (sentence, *reversed(governors)):
+                found = relations.doer(text, action)
+                if found:
+                    return found.text
         for line in reversed(governors):  # "- Sở Tài chính chủ trì …:" above "+ task" lines
             hit = extract.agency_before_role(line) or next(iter(extract.agencies(line)), None)
             if hit and (extract.roles(line) or line.rstrip().endswith(":") or len(line) < 80):
@@ -123,10 +146,25 @@ class FactFinder:
             if own and re.search(r"ban hanh|issued|\bky\b|signed", focus):
                 # the document's own date, not the dates of the documents it cites
                 dates = [d for d in dates if same_date(d.text, own)] or \
-                    ([d for d in dates if "ký" in d.text] if "hieu luc" in focus else [])
+                    ([d for d in dates if "kể từ" in d.text.lower()] if "hieu luc" in focus else [])
             return (_joined(f.text for f in dates), 1.0 if dates and own else None) if dates else (None, None)
         found = extract.durations(sentence) if DURATION_Q.search(focus) else extract.times(sentence)
         return (_joined(f.text for f in found), None) if found else (None, None)
+
+
+def _column_wanted(asked: Asked) -> str | None:
+    """Which column of a table row answers: the partners, the lead body, the deadline, a year's value."""
+    analysis = asked.analysis
+    if analysis.relation not in (None, "agent", "partner") or asked.person or asked.kind == "money":
+        return None  # a person's name or a sum of money is found in the text, whatever the column
+    partner = analysis.relation == "partner" or ("phối hợp" in analysis.roles and "chủ trì" not in analysis.roles)
+    if asked.intent == "who_leads" or analysis.relation in ("agent", "partner"):
+        return "partner" if partner else "lead"
+    if asked.intent == "deadline":
+        return "time"
+    if asked.intent == "target" and len(analysis.years) == 1:
+        return "year"
+    return None
 
 
 def _definition(asked: Asked, sentence: str) -> Found:
@@ -159,11 +197,15 @@ def relation_fact(asked: Asked, sentence: str, own_number: str = "") -> str | No
     elif rel == "count":
         found = relations.counts(sentence, asked.counted_noun) if asked.counted_noun else []
     elif rel == "partner":
-        found = relations.partners(sentence)
+        field = extract.role_fields(sentence).get("phối hợp")  # "Cơ quan phối hợp: …"
+        found = [field] if field else relations.partners(sentence)
     elif rel == "contact":
         found = relations.contacts(sentence)
     elif rel == "agent":
         found = relations.agents(sentence, asked.agent_action) if asked.agent_action else []
+        fields = extract.role_fields(sentence)  # "Cơ quan chủ trì: …" for "do cơ quan nào chủ trì"
+        if not found and "chủ trì" in analysis.roles and fields.get("chủ trì"):
+            found = [fields["chủ trì"]]
     return _joined(f.text for f in found) if found else None
 
 

@@ -85,6 +85,9 @@ class Evidence:
     governors: list[str] = field(default_factory=list)
     #: The (part of the) question this evidence answers, when the question asks several things.
     analysis: QueryAnalysis | None = None
+    #: The parts of the hand-set score (coverage before the year factor, the year factor, …) that the
+    #: learned selector reads (see :mod:`assistant.qa.answer.ranker`).
+    parts: dict[str, float] = field(default_factory=dict)
 
 
 def context_of(doc: Document) -> dict[str, Any]:

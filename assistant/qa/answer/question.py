@@ -101,6 +101,8 @@ class Asked:
     #: For a "count" relation: the counted noun; for an "agent" relation: the action.
     counted_noun: str | None
     agent_action: str | None
+    #: "ai ra quyết định …": the action whose doer a who-leads question asks for (folded), if it names one.
+    doer_action: str | None = None
 
     @classmethod
     def of(cls, analysis: QueryAnalysis) -> Asked:
@@ -120,6 +122,7 @@ class Asked:
             names_document=bool(_NAMED_DOCUMENT.search(focus)), anchors=frozenset(anchors),
             counted_noun=relations.counted_noun(own) if analysis.relation == "count" else None,
             agent_action=relations.agent_action(own) if analysis.relation == "agent" else None,
+            doer_action=relations.asked_action(own) if analysis.sub_intent == "who_leads" else None,
         )
 
 

@@ -8,6 +8,7 @@ answered as its basic question type instead. Nothing selected means the answerer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from langchain_core.documents import Document
@@ -16,6 +17,7 @@ from assistant.qa.analyse import QueryAnalysis
 from assistant.qa.answer.candidates import EvidenceFinder
 from assistant.qa.answer.model import Evidence
 from assistant.qa.answer.question import Asked
+from assistant.qa.answer.ranker import SelectionModel, rerank
 from assistant.qa.answer.weights import COMPARED_MAX, OTHER_DOCS, SAME_SECTION_WINDOW
 
 #: Question types whose answer is often completed by a second sentence of the same section.
@@ -27,10 +29,14 @@ _ANY_SENTENCE = {"general", "list", "yes_no"}
 class Selector:
     """``select(analysis, docs, terms)`` -> (the evidence to quote, the best support found)."""
 
-    def __init__(self, finder: EvidenceFinder, threshold: float) -> None:
+    def __init__(self, finder: EvidenceFinder, threshold: float, model: SelectionModel | None = None) -> None:
         self.finder = finder
         self.threshold = threshold
         self.weights = finder.weights
+        #: The learned model that orders the candidates (None: the hand-set score does).
+        self.model = model
+        #: Called with (analysis, candidates, terms) before they are ordered: how training data is collected.
+        self.recorder: Callable[[QueryAnalysis, list[Evidence], list[str]], None] | None = None
 
     def select(self, analysis: QueryAnalysis, docs: list[Document], terms: list[str],
                focus_terms: list[str] | None = None, trace: dict[str, float] | None = None,
@@ -39,6 +45,9 @@ class Selector:
         best support found. ``focus_terms`` are the words of the part being answered, if any;
         ``trace``, when given, receives how contested the choice was (:func:`rivalry`)."""
         evidence = self.finder.candidates(Asked.of(analysis), docs, terms, focus_terms)
+        if self.recorder is not None:
+            self.recorder(analysis, evidence, focus_terms or terms)
+        evidence = rerank(self.model, analysis, evidence, focus_terms or terms, self.finder.coverage)
         with_fact = [e for e in evidence if e.fact is not None]
         relation_fallback = bool(analysis.relation) and analysis.relation != "contact"
         if not with_fact and relation_fallback:

@@ -45,6 +45,7 @@ class SemanticScorer:
             combined = w.semantic_mix * (semantic + e.coverage) if e.coverage > 0 else w.semantic_only * semantic
             e.score += combined - e.coverage
             e.coverage = combined
+            e.parts.update(semantic=semantic, hand_score=e.score)
 
     def _query_vector(self, text: str) -> Any:
         key = "\0q" + text

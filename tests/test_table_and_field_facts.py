@@ -1,0 +1,109 @@
+"""Facts read from a document's structure: table columns named by their header row, labelled fields
+("Cơ quan chủ trì: …"), partners and doers that the closed agency list does not name."""
+
+from __future__ import annotations
+
+from assistant.lexicon import relations
+from assistant.lexicon.facts import names_organisation, role_fields
+from assistant.qa.answer.columns import answer_cell, column, header_above, headers, is_header
+
+TABLE = "\n".join([
+    "PHỤ LỤC",
+    "STT | Tên nhiệm vụ | Cơ quan chủ trì | Cơ quan phối hợp | Thời gian hoàn thành",
+    "1 | Xây dựng Bộ tiêu chí đánh giá | Sở KH&CN | Các sở, ban, ngành tỉnh | Quí IV-2025",
+    "2 | Biểu dương doanh nghiệp | Sở Nội vụ | Tỉnh đoàn; các cơ quan liên quan | Thường xuyên, hằng năm",
+    "Phụ lục II",
+    "TT | Chỉ tiêu | Năm 2026 | Năm 2027 | Năm 2028",
+    "1 | Chi đầu tư từ nguồn thu xổ số | 4.800.000 | 5.300.000 | 6.000.000",
+])
+
+
+def test_header_rows_are_told_from_data_rows():
+    assert is_header(["STT", "Tên nhiệm vụ", "Cơ quan chủ trì", "Thời gian"])
+    assert is_header(["Nhiệm vụ", "Đơn vị chủ trì", "Thời hạn"])  # no STT, but three kinds of column
+    assert not is_header(["1", "Xây dựng Bộ tiêu chí đánh giá", "Sở KH&CN", "Quí IV-2025"])
+    assert not is_header(["Nội dung", "45", "50"])
+
+
+def test_a_row_is_read_through_the_header_of_its_own_table():
+    found = headers(TABLE)
+    assert [len(h) for _, h in found] == [5, 5]
+    row = TABLE.split("\n")[2]
+    header = header_above(found, TABLE.index(row), 5)
+    assert header is not None and header[2] == "Cơ quan chủ trì"
+    assert answer_cell(row, "lead", header) == "Sở KH&CN"
+    assert answer_cell(row, "partner", header) == "Các sở, ban, ngành tỉnh"
+    assert answer_cell(row, "time", header) == "Quí IV-2025"
+    money = TABLE.split("\n")[-1]
+    year_header = header_above(found, TABLE.index(money), 5)
+    assert year_header is not None and year_header[0] == "TT"
+    assert answer_cell(money, "year", year_header, 2028) == "6.000.000"
+    assert answer_cell(money, "year", year_header, 2030) is None  # no column for that year: no answer
+    assert header_above(found, 0, 5) is None  # nothing above the first header
+
+
+def test_rows_without_a_header_fall_back_to_what_the_cells_look_like():
+    row = "8 | Xây dựng hạ tầng 5G | Sở KH&CN | Ban Quản lý Khu kinh tế, Sở Công Thương | Quí IV-2025"
+    assert answer_cell(row, "lead", None) == "Sở KH&CN"
+    assert answer_cell(row, "partner", None) == "Ban Quản lý Khu kinh tế, Sở Công Thương"
+    assert answer_cell(row, "time", None) == "Quí IV-2025"
+    assert answer_cell("6 | Tỷ lệ người dân có chữ ký số đạt 80% | Tỉnh đoàn", "lead", None) == "Tỉnh đoàn"
+    assert answer_cell("1 | Nội dung không giao cho ai | Thường xuyên", "lead", None) is None
+
+
+def test_partner_column_is_not_taken_for_the_lead():
+    assert column(["TT", "Nhiệm vụ", "Cơ quan phối hợp", "Cơ quan chủ trì"], "lead") == 3
+    assert column(["TT", "Nhiệm vụ", "Đơn vị thực hiện", "Thời hạn"], "lead") == 2
+    assert column(["TT", "Nhiệm vụ", "Đơn vị thực hiện", "Thời hạn"], "partner") is None
+
+
+def test_names_of_bodies_and_office_holders():
+    for name in ("Tỉnh đoàn", "Sở KH&CN", "EVN", "Cục trưởng Cục Phát thanh truyền hình", "Ban Quản lý Khu kinh tế",
+                 "Thủ tướng Chính phủ", "Các sở, ngành có liên quan"):
+        assert names_organisation(name), name
+    for text in ("Bộ quy tắc ứng xử văn hóa", "Thường xuyên", "Nghị quyết số 71/NQ-CP", "Ban hành kế hoạch"):
+        assert not names_organisation(text), text
+
+
+def test_labelled_fields_give_each_role_its_bodies():
+    fields = role_fields("Cơ quan chủ trì: Sở Khoa học và Công nghệ - Cơ quan phối hợp: Các sở, ngành, UBND các xã.")
+    assert fields["chủ trì"].text == "Sở Khoa học và Công nghệ"
+    assert fields["phối hợp"].text == "Các sở, ngành, UBND các xã"
+    assert role_fields("- Cơ quan thực hiện: Sở Tư pháp; Sở Văn hóa, Thể thao và Du lịch.")["thực hiện"].text == \
+        "Sở Tư pháp; Sở Văn hóa, Thể thao và Du lịch"
+    assert role_fields("Sở Tài chính chủ trì: xây dựng kế hoạch") == {}  # a task after the colon, not a body
+
+
+def test_partners_and_doers_outside_the_agency_list():
+    found = relations.partners("- Sở Văn hóa, Thể thao và Du lịch phối hợp với Ban Tuyên giáo và Dân vận Tỉnh ủy "
+                               "tiếp tục chỉ đạo các cơ quan truyền thông")
+    assert [f.text for f in found] == ["Ban Tuyên giáo và Dân vận Tỉnh ủy"]
+    assert relations.asked_action("Theo Nghị định 172, ai ra quyết định xử lý kỷ luật?") == "ra quyet"
+    assert relations.asked_action("Ai là Trưởng Ban Chỉ đạo?") is None
+    sentence = "Đối với chức danh do Quốc hội phê chuẩn thì Thủ tướng Chính phủ ra quyết định xử lý kỷ luật."
+    assert relations.doer(sentence, "ra quyet").text == "Thủ tướng Chính phủ"
+    assert relations.doer("Cục trưởng quyết định nâng bậc lương thường xuyên.", "quyet dinh").text == "Cục trưởng"
+    # another action comes between the name and the one asked: the name does not do it
+    assert relations.doer("Thủ tướng Chính phủ quyết định thành lập hội đồng thẩm định hồ sơ", "tham dinh") is None
+
+
+def test_the_answerer_states_the_column_asked_with_its_role():
+    from langchain_core.documents import Document
+
+    from assistant.qa.analyse import analyse
+    from assistant.qa.answer import CorpusView, ExtractiveAnswerer, build_idf
+
+    row = TABLE.split("\n")[2]
+    start = TABLE.index(row)
+    chunk = Document(id="dt:1", page_content=row, metadata={
+        "doc_id": "dt", "chunk_id": "dt:1", "title": "Kế hoạch chuyển đổi số doanh nghiệp", "so_hieu": "617/KH-UBND",
+        "province": "Đồng Tháp", "doc_type": "Kế hoạch", "section": "PHỤ LỤC › 1.", "start": start})
+    answerer = ExtractiveAnswerer(CorpusView(build_idf([TABLE]), provinces=["Đồng Tháp"], texts={"dt": TABLE}),
+                                  threshold=0.2)
+    lead = answerer.answer(analyse("Cơ quan nào chủ trì xây dựng Bộ tiêu chí đánh giá?"), [chunk])
+    assert lead.answer.startswith("Đồng Tháp (Kế hoạch 617/KH-UBND): **Sở KH&CN** chủ trì")
+    partner = answerer.answer(analyse("Những cơ quan nào phối hợp xây dựng Bộ tiêu chí đánh giá?"), [chunk])
+    assert "**Các sở, ban, ngành tỉnh**" in partner.answer.split("\n")[0]
+    due = answerer.answer(analyse("Bộ tiêu chí đánh giá phải xây dựng xong khi nào?"), [chunk])
+    assert "**Quí IV-2025**" in due.answer.split("\n")[0]
+    assert all(c.text in TABLE for c in due.citations)
