@@ -107,3 +107,57 @@ def test_the_answerer_states_the_column_asked_with_its_role():
     due = answerer.answer(analyse("Bộ tiêu chí đánh giá phải xây dựng xong khi nào?"), [chunk])
     assert "**Quí IV-2025**" in due.answer.split("\n")[0]
     assert all(c.text in TABLE for c in due.citations)
+
+
+def test_a_paragraph_ending_with_a_colon_governs_the_items_under_it():
+    from assistant.qa.answer.layout import lines_with_governors
+
+    chunk = ("2. Lưu giữ tài liệu\nTài liệu kết quả đánh giá được lưu giữ bằng hình thức điện tử, bao gồm:\n"
+             "a) Phiếu xếp loại chất lượng;\nb) Nhận xét của cấp ủy.\nViệc lưu giữ do cơ quan quản lý thực hiện.\n"
+             "- Báo cáo kết quả.")
+    governors = {line: gov for line, _, gov in lines_with_governors(chunk)}
+    lead = "Tài liệu kết quả đánh giá được lưu giữ bằng hình thức điện tử, bao gồm:"
+    assert governors["a) Phiếu xếp loại chất lượng;"] == ["2. Lưu giữ tài liệu", lead]
+    assert governors["b) Nhận xét của cấp ủy."][-1] == lead
+    # a new paragraph ends the list the colon introduced
+    assert lead not in governors["- Báo cáo kết quả."]
+    assert lead not in governors["Việc lưu giữ do cơ quan quản lý thực hiện."]
+
+
+def test_a_list_introduced_at_the_end_of_a_chunk_is_read_from_the_sections_below():
+    from langchain_core.documents import Document
+
+    from assistant.qa.analyse import analyse
+    from assistant.qa.answer import CorpusView, ExtractiveAnswerer, build_idf
+
+    section = "QUY ĐỊNH › Điều 12. Lưu giữ tài liệu đánh giá"
+    text = "Điều 12. Lưu giữ tài liệu đánh giá\nTài liệu kết quả đánh giá được lưu giữ bằng hình thức điện tử, bao gồm:"
+    chunk = Document(id="hp:12", page_content=text, metadata={
+        "doc_id": "hp", "chunk_id": "hp:12", "title": "Quy định đánh giá cán bộ", "so_hieu": "212/2025/QĐ-UBND",
+        "province": "Hải Phòng", "doc_type": "Quyết định", "section": section, "start": 0})
+    outline = {"hp": [section, f"{section} › 1. Phiếu xếp loại chất lượng", f"{section} › 2. Nhận xét của cấp ủy",
+                      f"{section} › 3. Kết quả đánh giá hằng năm", "QUY ĐỊNH › Điều 13. Hiệu lực"]}
+    answerer = ExtractiveAnswerer(CorpusView(build_idf([text]), provinces=["Hải Phòng"], outline=outline), threshold=0.2)
+    got = answerer.answer(analyse("Tài liệu kết quả đánh giá được lưu giữ gồm những tài liệu nào?"), [chunk])
+    first = got.answer.split("\n")[0]
+    assert "Phiếu xếp loại chất lượng" in first and "Nhận xét của cấp ủy" in first
+    assert "Hiệu lực" not in first
+
+
+def test_a_list_introduced_at_the_end_of_a_chunk_is_read_from_the_lines_after_it():
+    from langchain_core.documents import Document
+
+    from assistant.qa.analyse import analyse
+    from assistant.qa.answer import CorpusView, ExtractiveAnswerer, build_idf
+
+    head = "Điều 12. Lưu giữ tài liệu đánh giá\nTài liệu kết quả đánh giá được lưu giữ bằng hình thức điện tử, bao gồm:"
+    full = head + "\n1. Phiếu xếp loại chất lượng;\n2. Nhận xét của cấp ủy;\n3. Bản tự nhận xét.\nĐiều 13. Hiệu lực"
+    chunk = Document(id="hp:12", page_content=head, metadata={
+        "doc_id": "hp", "chunk_id": "hp:12", "title": "Quy định đánh giá cán bộ", "so_hieu": "212/2025/QĐ-UBND",
+        "province": "Hải Phòng", "doc_type": "Quyết định", "section": "Điều 12. Lưu giữ tài liệu đánh giá", "start": 0})
+    answerer = ExtractiveAnswerer(CorpusView(build_idf([full]), provinces=["Hải Phòng"], texts={"hp": full}),
+                                  threshold=0.2)
+    got = answerer.answer(analyse("Tài liệu kết quả đánh giá được lưu giữ gồm những tài liệu nào?"), [chunk])
+    first = got.answer.split("\n")[0]
+    assert "Phiếu xếp loại chất lượng" in first and "Bản tự nhận xét" in first
+    assert "Hiệu lực" not in first

@@ -8,8 +8,10 @@ Modules, one job each:
 ``question``    what a (part of a) question asks, read once from its analysis (``Asked``, ``content_terms``)
 ``coverage``    how much of the question a sentence covers (IDF-weighted words and word pairs)
 ``facts``       the fact finders per question type (agency, target, date, definition, relations)
+``columns``     a table row's cells read through the header row above it (lead, partner, deadline, a year)
 ``candidates``  every sentence of the retrieved sections, scored
 ``semantic``    coverage by meaning for English questions (embedding similarity)
+``ranker``      the learned order of the candidates (features, an exported model; off without a model file)
 ``selection``   which evidence answers (threshold, other documents, relation fall-back)
 ``layout``      lines, list markers and exact quotes of a chunk
 ``compose``     the Markdown statement and the **Căn cứ** citations

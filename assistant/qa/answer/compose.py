@@ -131,20 +131,47 @@ class Composer:
             return "\n".join(quote_lines), [strip_marker(c) for c in children]
         # one child in this chunk ("2. … / a) …" where b), c) are later chunks): look at the outline
         marker = match_marker(e.line.strip())
-        if not marker or marker[0] == "bullet":
+        if not marker and e.line.rstrip(" *").endswith(":"):
+            # "… bao gồm:" closing its chunk: the items are the sections below the chunk's own, or the
+            # list lines that follow it in the document
+            subs = self._sub_sections(e, None)
+            if len(subs) < 2 or all(re.fullmatch(r"[\d–\-\s.]+|\[Phần \d+\]", x) for x in subs):
+                subs = self._lines_after(e)
+        elif not marker or marker[0] == "bullet":
             return quote(e), []
-        items = [x for x in (strip_marker(x) for x in self._sub_sections(e, marker[1])) if x.strip(" .:|")]
+        else:
+            subs = self._sub_sections(e, marker[1])
+        items = [x for x in (strip_marker(x) for x in subs) if x.strip(" .:|")]
         if len(items) >= 2:  # sections with a title, not bare table-row numbers
             return quote(e), items
         return quote(e), []
 
-    def _sub_sections(self, e: Evidence, number: str) -> list[str]:
-        """The labels of the sections just below the heading numbered ``number`` in the section path."""
+    def _lines_after(self, e: Evidence, limit: int = 12) -> list[str]:
+        """The list lines that follow line ``e`` in the document's text (one list: the marker kind of the
+        first one), up to ``limit``."""
+        meta = e.doc.metadata
+        text = self.corpus.text(meta.get("doc_id", ""))
+        at = int(meta.get("start", 0)) + e.line_start + len(e.line)
+        if not text or text[at - len(e.line): at] != e.line:
+            return []
+        items: list[str] = []
+        kind = None
+        for line in text[at:].lstrip("\n").split("\n"):
+            marker = match_marker(line.strip())
+            if marker is None or (kind is not None and marker[0] != kind) or len(items) >= limit:
+                break
+            kind = marker[0]
+            items.append(line.strip().rstrip(" ;.,"))
+        return items
+
+    def _sub_sections(self, e: Evidence, number: str | None) -> list[str]:
+        """The labels of the sections just below the heading numbered ``number`` in the section path
+        (below the chunk's own section when ``number`` is None)."""
         section = e.doc.metadata.get("section", "")
         parts = section.split(" › ")
         # the heading's own path: the ancestor whose label carries the line's number
         for depth in range(len(parts), 0, -1):
-            if parts[depth - 1].startswith(number):
+            if number is not None and parts[depth - 1].startswith(number):
                 section = " › ".join(parts[:depth])
                 break
         prefix = section + " › "

@@ -28,7 +28,8 @@ def match_marker(line: str) -> tuple[str, str, str] | None:
 
 def lines_with_governors(text: str) -> list[tuple[str, int, list[str]]]:
     """Each line of a chunk with where it starts and the lines that govern it: the label lines of
-    shallower list levels above it ("- Sở Tài chính chủ trì …:" governs the "+ …" items under it)."""
+    shallower list levels above it ("- Sở Tài chính chủ trì …:" governs the "+ …" items under it), and an
+    unnumbered paragraph ending with ":" that introduces the items after it."""
     out = []
     stack: list[tuple[str, str]] = []
     pos = 0
@@ -41,10 +42,18 @@ def lines_with_governors(text: str) -> list[tuple[str, int, list[str]]]:
             idx = next((i for i, (k, _) in enumerate(stack) if k == key), None)
             if idx is not None:
                 stack = stack[:idx]
+        elif line.strip():
+            stack = [s for s in stack if s[0] != _LEAD_IN]  # a new paragraph ends the list it introduced
         out.append((line, start, [ln for _, ln in stack]))
         if key:
             stack.append((key, line))
+        elif line.rstrip(" *").endswith(":"):
+            stack.append((_LEAD_IN, line))  # "… bao gồm:" / "… các trường hợp sau:" governs the items below
     return out
+
+
+#: The level of an unnumbered paragraph that ends with a colon and introduces the list under it.
+_LEAD_IN = "lead-in"
 
 
 def strip_marker(line: str) -> str:
