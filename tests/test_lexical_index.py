@@ -1,4 +1,4 @@
-"""The lexical tables (BM25, accent restorer, role mask) saved with an index generation: ingest writes them,
+"""The lexical tables (BM25, accent restorer, role mask, the answerer's IDF) saved with an index generation: ingest writes them,
 a start loads them, a missing, damaged or stale copy is rebuilt (and saved), and retrieval over loaded
 tables is identical to retrieval over freshly built ones."""
 
@@ -22,6 +22,7 @@ from assistant.index.lexical import (
     lexical_of,
     lexical_tokens,
 )
+from assistant.lexicon import terms
 from tests.corpus import DATA, LAI_CHAU, SMALL_MODEL, needs_small_model
 
 CHUNKS = (
@@ -49,6 +50,7 @@ def same(a: LexicalIndex, b: LexicalIndex, n: int) -> None:
     assert a.vocab == b.vocab
     assert a.restorer.unigrams == b.restorer.unigrams and a.restorer.bigrams == b.restorer.bigrams
     assert np.array_equal(a.role_mask, b.role_mask)
+    assert a.idf == b.idf
     assert a.key == b.key
 
 
@@ -64,7 +66,8 @@ def test_saved_tables_are_loaded_without_building(tmp_path, monkeypatch):
     assert loaded.restorer.restore("cong chuc o So Tai chinh") == "công chức o Sở Tài chính"
 
 
-@pytest.mark.parametrize("damage", ["missing", "stale", "version", "bad array", "bad json", "other chunks"])
+@pytest.mark.parametrize("damage", ["missing", "stale", "version", "bad array", "bad json", "other chunks",
+                                    "no idf", "other terms"])
 def test_missing_damaged_or_stale_tables_are_rebuilt_and_saved(tmp_path, monkeypatch, caplog, damage):
     store = fake_store(tmp_path)
     fresh = LexicalIndex.build(*CHUNKS)
@@ -81,6 +84,13 @@ def test_missing_damaged_or_stale_tables_are_rebuilt_and_saved(tmp_path, monkeyp
         fresh = LexicalIndex.build(*CHUNKS)
     elif damage == "bad array":
         (saved / "data.csc.index.npy").write_bytes(b"not numpy")
+    elif damage == "no idf":  # saved by a version without the IDF
+        data = json.loads(tables.read_text(encoding="utf-8"))
+        tables.write_text(json.dumps({k: v for k, v in data.items() if k != "idf"}), encoding="utf-8")
+    elif damage == "other terms":  # the vocabulary the answerer's word units fold has changed
+        monkeypatch.setattr(terms, "TERMS_VERSION", terms.TERMS_VERSION + 1)
+        terms.terms_fingerprint.cache_clear()
+        fresh = LexicalIndex.build(*CHUNKS)
     elif damage == "bad json":
         tables.write_text(tables.read_text(encoding="utf-8")[:-40], encoding="utf-8")
     else:
@@ -94,6 +104,30 @@ def test_missing_damaged_or_stale_tables_are_rebuilt_and_saved(tmp_path, monkeyp
     monkeypatch.setattr(LexicalIndex, "build", classmethod(lambda *a: pytest.fail("the rebuild was not saved")))
     same(lexical_of(store), fresh, 3)
     assert not [p for p in store.folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_saved_idf_is_the_answerers_and_the_corpus_view_uses_it(tmp_path, monkeypatch):
+    """The IDF saved at ingest is exactly what the answerer would compute, and a start reads it instead."""
+    from assistant.qa.answer import corpus
+    from assistant.qa.answer.corpus import CorpusView
+
+    store = fake_store(tmp_path)
+    lexical_of(store)
+    loaded = lexical_of(store)
+    assert loaded.idf == corpus.build_idf(CHUNKS[1]) and loaded.idf["tai"] > 0
+    index = SimpleNamespace(chunks=[SimpleNamespace(text=t, metadata=m) for t, m in zip(CHUNKS[1], CHUNKS[2], strict=True)],
+                            provinces=[], documents={}, lexical=loaded)
+    monkeypatch.setattr(corpus, "build_idf", lambda texts: pytest.fail("IDF recomputed at start"))
+    assert CorpusView.from_index(index).idf == loaded.idf
+    monkeypatch.undo()
+    index.lexical = None  # an index without saved tables (tests' hand-made ones) still gets its IDF
+    assert CorpusView.from_index(index).idf == loaded.idf
+
+
+@pytest.fixture(autouse=True)
+def _fresh_terms_fingerprint():
+    yield
+    terms.terms_fingerprint.cache_clear()
 
 
 def test_tables_of_a_server_generation_are_cached_in_the_store_folder(tmp_path):

@@ -1,10 +1,10 @@
-"""The lexical side of an index generation: BM25 over the chunks, the corpus's accented word forms and the
-role-passage mask, built at ingest and saved in the generation, so that starting the assistant loads them
+"""The lexical side of an index generation: BM25 over the chunks, the corpus's accented word forms, the
+role-passage mask and the answerer's IDF (:mod:`assistant.lexicon.terms`), built at ingest and saved in the generation, so that starting the assistant loads them
 instead of re-tokenising every chunk.
 
 Saved as ``<generation>/lexical/`` (bm25s arrays plus ``tables.json``). The tables record a fingerprint of
 what they were built from (this module's :data:`LEXICAL_VERSION`, the role pattern, bm25s' version and
-parameters, the chunks in store order): a missing, damaged or stale copy is rebuilt transparently with a
+parameters, the answerer's word units, the chunks in store order): a missing, damaged or stale copy is rebuilt transparently with a
 log line, and saved when the folder can be written (a Chroma server's generation is cached in
 ``<store>/.cache``, like the commitments tables). A store built before this existed keeps working.
 
@@ -31,6 +31,7 @@ import numpy as np
 
 from assistant.index.store import indexed_text
 from assistant.lexicon.facts import ROLE
+from assistant.lexicon.terms import build_idf, terms_fingerprint
 from assistant.lexicon.text import fold, strip_diacritics, syllables
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on impo
 
 #: Bump when :func:`lexical_tokens` or :class:`DiacriticRestorer` change what they produce: saved tables
 #: built by an older version are then rebuilt at the next start (the role pattern is fingerprinted itself).
-LEXICAL_VERSION = 1
+LEXICAL_VERSION = 2
 FOLDER = "lexical"
 TABLES = "tables.json"
 K1, B = 1.2, 0.75
@@ -106,8 +107,9 @@ def _match_case(original: str, restored: str) -> str:
 
 
 def fingerprint(ids: Sequence[str], texts: Sequence[str], metas: Sequence[dict[str, Any]]) -> str:
-    """What the lexical tables depend on: code version, role pattern, bm25s, and the chunks in order."""
-    h = hashlib.sha256(f"{LEXICAL_VERSION}|{ROLE.pattern}|{bm25s.__version__}|{K1}|{B}".encode())
+    """What the lexical tables depend on: code version, role pattern, bm25s, the answerer's word units (for
+    the IDF), and the chunks in order."""
+    h = hashlib.sha256(f"{LEXICAL_VERSION}|{ROLE.pattern}|{bm25s.__version__}|{K1}|{B}|{terms_fingerprint()}".encode())
     for cid, text, meta in zip(ids, texts, metas, strict=True):
         for part in (cid, meta.get("title", ""), meta.get("so_hieu", ""), meta.get("section", ""), text):
             h.update(str(part).encode())
@@ -116,11 +118,13 @@ def fingerprint(ids: Sequence[str], texts: Sequence[str], metas: Sequence[dict[s
 
 
 class LexicalIndex:
-    """BM25 (bm25s), its vocabulary, the accent restorer and the role mask of one generation's chunks."""
+    """BM25 (bm25s), its vocabulary, the accent restorer, the role mask and the answerer's IDF (folded word
+    unit -> inverse document frequency, :func:`assistant.lexicon.terms.build_idf`) of one generation's chunks."""
 
     def __init__(self, bm25: bm25s.BM25 | None, restorer: DiacriticRestorer, role_mask: np.ndarray,
-                 key: str) -> None:
+                 key: str, idf: dict[str, float] | None = None) -> None:
         self.bm25 = bm25
+        self.idf = idf if idf is not None else {}
         self.vocab: set[str] = set(bm25.vocab_dict) if bm25 is not None else set()
         self.restorer = restorer
         self.role_mask = role_mask
@@ -135,7 +139,7 @@ class LexicalIndex:
             bm25 = bm25s.BM25(k1=K1, b=B)
             bm25.index(corpus, show_progress=False)
         mask = np.array([bool(ROLE.search(t)) for t in texts], dtype=bool)
-        return cls(bm25, DiacriticRestorer(texts), mask, fingerprint(ids, texts, metas))
+        return cls(bm25, DiacriticRestorer(texts), mask, fingerprint(ids, texts, metas), build_idf(list(texts)))
 
     def scores(self, tokens: list[str], n: int) -> np.ndarray:
         """BM25 score of every chunk (in store order) for the query tokens the corpus knows."""
@@ -153,7 +157,7 @@ class LexicalIndex:
             if self.bm25 is not None:
                 self.bm25.save(str(tmp), show_progress=False)
             tables = {"key": self.key, "has_bm25": self.bm25 is not None, "role_mask": self.role_mask.tolist(),
-                      "unigrams": self.restorer.unigrams, "bigrams": self.restorer.bigrams}
+                      "unigrams": self.restorer.unigrams, "bigrams": self.restorer.bigrams, "idf": self.idf}
             (tmp / TABLES).write_text(json.dumps(tables, ensure_ascii=False), encoding="utf-8")
             shutil.rmtree(folder, ignore_errors=True)  # a stale or damaged copy
             os.replace(tmp, folder)
@@ -170,7 +174,7 @@ class LexicalIndex:
                 return None
             bm25 = bm25s.BM25.load(str(folder), show_progress=False) if tables["has_bm25"] else None
             return cls(bm25, DiacriticRestorer.from_tables(tables["unigrams"], tables["bigrams"]),
-                       np.array(tables["role_mask"], dtype=bool), key)
+                       np.array(tables["role_mask"], dtype=bool), key, dict(tables["idf"]))
         except FileNotFoundError:
             log.info("no saved lexical tables in %s: building them", folder)
         except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -9,36 +9,15 @@ the answerer's constructor small and lets tests build a corpus of a few hand-mad
 from __future__ import annotations
 
 import bisect
-import math
 import re
-from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Protocol
 
 from assistant.lexicon import facts as extract
-from assistant.lexicon.gazetteer import canonical_terms
-from assistant.lexicon.text import strip_diacritics, syllables
+from assistant.lexicon.terms import build_idf, tokens
 from assistant.qa.answer.columns import header_above, headers
 
-
-def tokens(text: str) -> list[str]:
-    """Folded syllables with the domain's long forms collapsed to their abbreviations."""
-    return list(_tokens_cached(text))
-
-
-@lru_cache(maxsize=8192)
-def _tokens_cached(text: str) -> tuple[str, ...]:
-    return tuple(canonical_terms(" ".join(strip_diacritics(s) for s in syllables(text))).split())
-
-
-def build_idf(texts: list[str]) -> dict[str, float]:
-    """Smoothed inverse document frequency of folded syllables over the indexed chunks."""
-    df: Counter[str] = Counter()
-    for text in texts:
-        df.update(set(tokens(text)))
-    n = max(1, len(texts))
-    return {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+__all__ = ["CorpusView", "build_idf", "tokens"]
 
 
 class _Chunk(Protocol):
@@ -88,14 +67,16 @@ class CorpusView:
 
     @classmethod
     def from_index(cls, index: _Index, embeddings: Any = None) -> CorpusView:
-        """The view of a built index (its chunks, documents and provinces)."""
+        """The view of a built index (its chunks, documents and provinces). The IDF is the one saved at ingest
+        with the index's lexical tables (same chunks, fingerprinted) when it has them, else computed here."""
         outline: dict[str, list[str]] = {}
         for chunk in sorted(index.chunks, key=lambda c: (c.metadata.get("doc_id", ""),
                                                          c.metadata.get("chunk_index", 0))):
             outline.setdefault(chunk.metadata.get("doc_id", ""), []).append(chunk.metadata.get("section", ""))
         documents = index.documents
+        idf = getattr(getattr(index, "lexical", None), "idf", None)
         return cls(
-            idf=build_idf([c.text for c in index.chunks]),
+            idf=idf if idf is not None else build_idf([c.text for c in index.chunks]),
             provinces=index.provinces,
             outline=outline,
             texts={d: info.get("text", "") for d, info in documents.items()},
