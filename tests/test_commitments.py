@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -331,3 +332,35 @@ def test_ingest_publishes_commitments_with_the_index(tmp_path: Path, monkeypatch
     assert again.skipped == ["lai-chau-2943-kh-ubnd-2021"] and not again.chunks
     assert (settings.store / "CURRENT").read_text().strip() != generation
     assert ingest([docs], settings, progress=False).commitments["targets"] == 4
+
+
+def test_tab_view_export_folder_is_made_on_demand_and_removed(db: CommitmentStore, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch):
+    """Building the tab leaves no folder behind; the export folder goes with the view and with the process."""
+    import gc
+    import subprocess
+    import sys
+    import tempfile
+    from types import SimpleNamespace
+
+    from assistant.web.commitments_tab import CommitmentsView
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    made = lambda: sorted(tmp_path.glob("cchc-commitments-*"))  # noqa: E731
+    service = SimpleNamespace(documents={}, passage=lambda *a, **k: None, pipeline=SimpleNamespace(commitment_db=db))
+    view = CommitmentsView(service)
+    assert made() == []  # an app that never exports makes no folder
+    rows, _ = view.rows("targets", "Lạng Sơn", "", "", "", "", "")
+    exported = Path(view.export("targets", rows))
+    assert exported.is_file() and made() == [exported.parent]
+    del view
+    gc.collect()
+    assert made() == []
+    # a process that exported and exits without freeing the view leaves nothing behind either
+    code = ("import sys, types; from pathlib import Path; from assistant.web.commitments_tab import CommitmentsView;"
+            "v = CommitmentsView(types.SimpleNamespace()); print(v._export_dir); Path(sys.argv[1]).write_text('x')")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "ran")], capture_output=True, text=True,
+                         env={**os.environ, "TMPDIR": str(tmp_path)}, timeout=300, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert (tmp_path / "ran").is_file() and Path(out.stdout.strip()).parent == tmp_path
+    assert made() == []

@@ -34,11 +34,20 @@ HINT = ("Chọn một dòng để xem đoạn văn bản gốc. Bộ lọc năm:
 class CommitmentsView:
     """Queries and renders for the tab; kept apart from Gradio wiring so it can be tested directly.
 
-    The tables are those of the service's current pipeline, so the tab follows a newly published index."""
+    The tables are those of the service's current pipeline, so the tab follows a newly published index.
+    CSV exports are written to a temporary folder made on the first export and owned by the view: it is
+    removed when the view is freed or the process exits (every app build, test and restart used to leave one
+    behind in the system's temporary folder)."""
 
     def __init__(self, service: Any) -> None:
         self.service = service
-        self._export_dir = Path(tempfile.mkdtemp(prefix="cchc-commitments-"))
+        self._exports: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def _export_dir(self) -> Path:
+        if self._exports is None:  # TemporaryDirectory removes itself on garbage collection and at exit
+            self._exports = tempfile.TemporaryDirectory(prefix="cchc-commitments-", ignore_cleanup_errors=True)
+        return Path(self._exports.name)
 
     @property
     def db(self) -> CommitmentStore:
