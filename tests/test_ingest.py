@@ -5,6 +5,7 @@ symlink loops, --rebuild and the command line."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -272,6 +273,23 @@ def test_discover_files_and_folders(tmp_path: Path):
     files, problems = discover([tmp_path / "a", tmp_path / "a" / "x.txt"])
     assert sorted(p.name for p in files) == ["x.txt", "y.PDF"]  # the file given twice counts once
     assert problems == []
+
+
+def test_discover_skips_a_folders_own_documentation(tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    """CATALOG.md, README.md, index.html, LICENSE.txt in a listed folder describe the documents: skipped, with
+    an info line; the same file named on the command line, and documents merely containing such a word, are kept."""
+    folder = tmp_path / "corpus"
+    (folder / "sub").mkdir(parents=True)
+    skipped = ["CATALOG.md", "README.md", "readme.vi.md", "Index.html", "LICENSE.txt", "licence.md", "sub/ReadMe.txt"]
+    kept = ["ke-hoach-249.txt", "readme-guide.txt", "chi-so-index.md", "sub/catalog-2025.md"]
+    for name in skipped + kept:
+        (folder / name).write_text("Kế hoạch cải cách hành chính.", "utf-8")
+    with caplog.at_level(logging.INFO, logger="assistant.index.build"):
+        files, problems = discover([folder, folder / "README.md"])
+    assert sorted(p.relative_to(folder).as_posix() for p in files) == sorted([*kept, "README.md"])
+    assert problems == []
+    logged = [r for r in caplog.records if r.levelno == logging.INFO and "skipping" in r.getMessage()]
+    assert sorted(Path(r.args[0]).relative_to(folder).as_posix() for r in logged) == sorted(skipped)
 
 
 def test_store_errors(docs: Path, settings: Settings, tmp_path: Path):

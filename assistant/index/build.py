@@ -103,8 +103,20 @@ class Edits:
             self.on_step(name, step, fraction)
 
 
+#: A folder's own documentation (README.md, CATALOG.md, index.html, LICENSE.txt …) describes the documents and is
+#: not one of them: folder listings skip it (a file named on the command line is still indexed). Matched on the
+#: file name before its first dot, in any case.
+FOLDER_DOCUMENTATION = frozenset({"readme", "catalog", "catalogue", "index", "license", "licence"})
+
+
+def is_folder_documentation(path: Path) -> bool:
+    """Whether ``path`` is named like a folder's README/CATALOG/INDEX/LICENSE file."""
+    return path.name.split(".", 1)[0].lower() in FOLDER_DOCUMENTATION
+
+
 def discover(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Supported files under ``paths`` (recursively, symlink loops and hidden files skipped)."""
+    """Supported files under ``paths`` (recursively, symlink loops, hidden files and a folder's own
+    documentation files skipped)."""
     found: list[Path] = []
     problems: list[tuple[str, str]] = []
     seen: set[Path] = set()
@@ -125,7 +137,10 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 candidates += [Path(dirpath) / f for f in sorted(filenames) if not f.startswith(".")]
         for path in candidates:
-            if path.suffix.lower() in SUPPORTED:
+            if path.suffix.lower() in SUPPORTED and path is not root and is_folder_documentation(path):
+                log.info("skipping %s: a folder's README/CATALOG/INDEX/LICENSE file, not a document "
+                         "(name it on the command line to index it)", path)
+            elif path.suffix.lower() in SUPPORTED:
                 found.append(path)
             elif root.is_file():
                 problems.append((str(path), f"unsupported file type; use one of {', '.join(sorted(SUPPORTED))}"))
