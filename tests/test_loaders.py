@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.ingest import loaders
 from assistant.ingest.loaders import MAX_BYTES, SUPPORTED, LoadError, load_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -382,3 +383,20 @@ def test_html_line_break_keeps_the_paragraph(tmp_path: Path):
     assert "các sở\ntriển khai" in text
     lines = [line.text for line in parse_document(text).lines]
     assert lines == ["Sở Nội vụ chủ trì, phối hợp với các sở triển khai kế hoạch cải cách hành chính.", "Hết."]
+
+
+def test_docx_tags_are_python_docx_names_and_parsers_load_on_demand():
+    """The chat app imports this module (for its refusals) but reads no file: BeautifulSoup, python-docx and
+    lxml are imported by the first HTML or DOCX read, not at start; the tags are python-docx's own."""
+    import subprocess
+    import sys
+
+    from docx.oxml.ns import qn
+
+    assert (qn("w:body"), qn("w:p"), qn("w:tbl")) == (loaders._W_BODY, loaders._W_P, loaders._W_TBL)
+    assert {qn("w:del"), qn("w:moveFrom"), qn("w:sectPr")} == loaders._W_SKIPPED
+    code = ("import sys; import assistant.ingest.loaders, assistant.index.documents; "
+            "print(sorted(m for m in ('bs4', 'docx', 'lxml') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], capture_output=True,
+                         text=True, timeout=300, check=True)
+    assert out.stdout.strip() == "[]"

@@ -16,15 +16,12 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bs4 import BeautifulSoup, NavigableString
-from bs4.element import PreformattedString
-from docx.oxml import parse_xml
-from docx.oxml.ns import qn
-from docx.oxml.table import CT_Tbl, CT_Tc
-from docx.oxml.text.paragraph import CT_P
-from docx.oxml.xmlchemy import BaseOxmlElement
-from lxml import etree
+if TYPE_CHECKING:  # BeautifulSoup and python-docx are imported when a file needs them, not by the chat app
+    from docx.oxml.table import CT_Tbl, CT_Tc
+    from docx.oxml.text.paragraph import CT_P
+    from docx.oxml.xmlchemy import BaseOxmlElement
 
 SUPPORTED = {".txt", ".md", ".html", ".htm", ".docx", ".pdf"}
 MAX_BYTES = 20 * 1024 * 1024
@@ -96,6 +93,9 @@ def _html_text(markup: str) -> str:
     new line), so the parser can rejoin a sentence wrapped with it. The parser downstream reads the
     ``|`` rows as table rows.
     """
+    from bs4 import BeautifulSoup, NavigableString
+    from bs4.element import PreformattedString
+
     soup = BeautifulSoup(markup, "html.parser")
     for hidden in soup.find_all(["script", "style"]):
         hidden.decompose()
@@ -112,8 +112,9 @@ def _html_text(markup: str) -> str:
 
 # -- DOCX -------------------------------------------------------------------------------------------
 
-_W_BODY, _W_P, _W_TBL = qn("w:body"), qn("w:p"), qn("w:tbl")
-_W_SKIPPED = {qn("w:del"), qn("w:moveFrom"), qn("w:sectPr")}  # deleted text, page layout
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"  # python-docx's qn("w:…") prefix
+_W_BODY, _W_P, _W_TBL = f"{_W}body", f"{_W}p", f"{_W}tbl"
+_W_SKIPPED = {f"{_W}del", f"{_W}moveFrom", f"{_W}sectPr"}  # deleted text, page layout
 #: every run of a paragraph (also inside hyperlinks, tracked insertions, fields, smart tags and inline
 #: content controls), but not the paragraphs of text boxes anchored in it nor deleted text
 _RUNS = ".//w:r[not(ancestor::w:txbxContent) and not(ancestor::w:del) and not(ancestor::w:moveFrom)]"
@@ -129,6 +130,9 @@ def _docx_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
     and custom XML; and the package is not opened with ``docx.Document()``, which needs its
     relationship parts, so that minimal packages written by other tools still read, as before.
     """
+    from docx.oxml import parse_xml
+    from lxml import etree
+
     try:
         with zipfile.ZipFile(path) as zf:
             _check_unpacked_size(path, zf, max_bytes)
