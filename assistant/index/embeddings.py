@@ -2,7 +2,9 @@
 embedding function), so that Chroma never falls back to its default model, which downloads one.
 
 Models are loaded lazily and once per process: the Chroma function rebuilt from a collection's
-config and the LangChain wrapper share the same weights.
+config and the LangChain wrapper share the same weights. A model folder that is a plain transformer,
+pooling, dense and normalize stack (EmbeddingGemma, MiniLM) is run directly with transformers
+(:mod:`assistant.index.encoder`: the same embeddings, without sentence-transformers' 4 s of imports).
 """
 
 from __future__ import annotations
@@ -18,43 +20,57 @@ from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 from langchain_core.embeddings import Embeddings as LCEmbeddings
 
+from assistant.index.encoder import DirectEncoder, supported
+
 log = logging.getLogger(__name__)
 
 _LOCK = threading.Lock()
 _MODELS: dict[str, Any] = {}
+#: ``ASSISTANT_EMBEDDING_LOADER`` values: ``auto`` runs a plain model folder directly (see module docstring).
+LOADERS = ("auto", "sentence-transformers")
 
 
-def load_model(name_or_path: str, threads: int = 2, dtype: str | None = None) -> Any:
+def load_model(name_or_path: str, threads: int = 2, dtype: str | None = None, loader: str | None = None) -> Any:
     """Load (once) a sentence-transformers model from a local path or an installed package name.
 
     ``dtype`` is ``auto`` (the default, from ``ASSISTANT_EMBEDDING_DTYPE``), ``float32`` or ``bfloat16``;
     see :mod:`assistant.index.precision`. A bf16 and a float32 index are interchangeable (cosine >= 0.99).
+    ``loader`` is ``auto`` (the default, from ``ASSISTANT_EMBEDDING_LOADER``: a :class:`DirectEncoder` when the
+    folder is :func:`~assistant.index.encoder.supported`) or ``sentence-transformers``.
     """
     from assistant.core.settings import get_settings
     from assistant.index.precision import choose_dtype
 
     requested = dtype or get_settings().embedding_dtype
+    loader = (loader or get_settings().embedding_loader).strip().lower()
+    if loader not in LOADERS:
+        raise ValueError(f"ASSISTANT_EMBEDDING_LOADER={loader!r} is not one of {', '.join(LOADERS)}")
     with _LOCK:
         import torch
-        from sentence_transformers import SentenceTransformer
 
         path = Path(name_or_path)
         if not path.exists() and "/" not in name_or_path:
             path = _packaged_model(name_or_path) or path
         is_gemma = (path / "config.json").is_file() and "gemma" in (path / "config.json").read_text().lower()
         chosen, why = choose_dtype(requested, default_bf16=is_gemma)
-        key = f"{name_or_path}@{chosen}"
+        key = f"{name_or_path}@{chosen}@{loader}"
         if key in _MODELS:
             return _MODELS[key]
         torch.set_num_threads(max(1, threads))
         started = time.perf_counter()
+        why_not_direct = "ASSISTANT_EMBEDDING_LOADER=sentence-transformers" if loader != "auto" else supported(path)
         kwargs: dict[str, Any] = {}
         if chosen == "bfloat16":
             kwargs["model_kwargs"] = {"torch_dtype": torch.bfloat16}
         elif is_gemma:
             kwargs["model_kwargs"] = {"torch_dtype": torch.float32}
         try:
-            model = SentenceTransformer(str(path), device="cpu", local_files_only=True, **kwargs)
+            if why_not_direct is None:
+                model = DirectEncoder(path, torch.bfloat16 if chosen == "bfloat16" else torch.float32)
+            else:
+                from sentence_transformers import SentenceTransformer
+
+                model = SentenceTransformer(str(path), device="cpu", local_files_only=True, **kwargs)
         except OSError as exc:
             raise RuntimeError(
                 f"cannot load embedding model {name_or_path!r}: {exc}. Run `make run` (or "
@@ -62,8 +78,9 @@ def load_model(name_or_path: str, threads: int = 2, dtype: str | None = None) ->
                 "to a local sentence-transformers folder."
             ) from exc
         model.max_seq_length = min(model.max_seq_length or 512, 512)
-        log.info("loaded embedding model %s as %s (%s) in %.1fs", path.name, chosen, why,
-                 time.perf_counter() - started)
+        log.info("loaded embedding model %s as %s (%s) %s in %.1fs", path.name, chosen, why,
+                 "directly with transformers" if why_not_direct is None else
+                 f"with sentence-transformers ({why_not_direct})", time.perf_counter() - started)
         _MODELS[key] = model
         return model
 
@@ -82,6 +99,8 @@ def _packaged_model(package: str) -> Path | None:
 
 def _encode(model: Any, texts: list[str], prompt_name: str | None, batch_size: int = 16) -> list[list[float]]:
     prompts = getattr(model, "prompts", {}) or {}
+    if isinstance(model, DirectEncoder):
+        return model.encode(list(texts), prompt_name if prompt_name in prompts else None, batch_size).tolist()
     vectors = model.encode(
         list(texts),
         prompt_name=prompt_name if prompt_name in prompts else None,
