@@ -15,6 +15,9 @@
   answer through the API (``/ask``, gradio_client), then the app's resident memory (VmRSS, and its peak
   VmHWM) after that answer and after ``--app-questions`` more: the memory a user's server needs.
 
+Cold start and app also report their CPU time (user + system, all threads) to the first answer: on a shared
+machine it stays comparable when the wall time does not. ``--no-warm`` skips the warm run.
+
 Torch uses ``settings.torch_threads`` (2) threads, set by the pipeline.
 """
 
@@ -46,6 +49,16 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time (user + system, all threads) used so far by this process or by ``pid``: unlike wall time
+    it hardly changes when other jobs share the cores, so starts measured under different loads compare."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def percentile(values: list[float], q: float) -> float:
     vals = sorted(values)
     pos = (len(vals) - 1) * q / 100.0
@@ -73,14 +86,19 @@ def cold_child(store: str | None, questions: Path) -> None:
     record = read_questions(questions)[0]
     out = answer_record(pipeline, record)
     t_answer = time.perf_counter()
+    import torch  # already loaded by the pipeline
+
     print(json.dumps({
         "import_s": t_import - t0,
         "build_s": t_build - t_import,
         "first_answer_s": t_answer - t_build,
         "build_and_first_answer_s": t_answer - t_import,
+        "build_steps_s": getattr(pipeline, "load_steps", {}),
+        "cpu_to_first_answer_s": cpu_seconds(),
         "first_id": record.get("id"),
         "abstained": out["abstained"],
         "peak_rss_mb": peak_rss_mb(),
+        "torch_threads": torch.get_num_threads(),
     }))
 
 
@@ -164,6 +182,7 @@ def run_app(store: str | None, questions: Path, more: int) -> dict:
         texts = [r["question"] for r in read_questions(questions)]
         client.predict(texts[0], api_name="/ask")
         first = time.perf_counter() - started
+        cpu_first = cpu_seconds(proc.pid)
         after_first = proc_memory_mb(proc.pid)
         for text in texts[1:more + 1]:
             client.predict(text, api_name="/ask")
@@ -171,7 +190,7 @@ def run_app(store: str | None, questions: Path, more: int) -> dict:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    return {"serving_s": serving, "first_answer_s": first, "rss_after_first_mb": after_first["rss_mb"],
+    return {"serving_s": serving, "first_answer_s": first, "cpu_to_first_answer_s": cpu_first, "rss_after_first_mb": after_first["rss_mb"],
             "rss_after_more_mb": after_more["rss_mb"], "peak_rss_mb": after_more["peak_rss_mb"],
             "more_questions": len(texts[1:more + 1])}
 
@@ -189,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--app-questions", type=int, default=50,
                         help="questions asked of the app after the first, before its memory is read")
     parser.add_argument("--no-app", action="store_true", help="skip starting the chat app")
+    parser.add_argument("--no-warm", action="store_true", help="skip the warm run (cold start and app only)")
     parser.add_argument("--cold-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -198,28 +218,33 @@ def main(argv: list[str] | None = None) -> int:
 
     cold = run_cold(args.store, args.questions)
     app = None if args.no_app else run_app(args.store, args.questions, args.app_questions)
-    warm = run_warm(args.store, args.questions)
+    warm = None if args.no_warm else run_warm(args.store, args.questions)
     app_rows = [] if app is None else [
         ("app: process start to serving", f"{app['serving_s']:.2f} s"),
-        ("app: process start to first answer", f"{app['first_answer_s']:.2f} s"),
+        ("app: process start to first answer", f"{app['first_answer_s']:.2f} s "
+                                               f"(CPU time {app['cpu_to_first_answer_s']:.2f} s)"),
         ("app: RSS after first answer", f"{app['rss_after_first_mb']:.0f} MB"),
         (f"app: RSS / peak after {app['more_questions']} more", f"{app['rss_after_more_mb']:.0f} / "
                                                                 f"{app['peak_rss_mb']:.0f} MB"),
     ]
-    print(table([
-        ("cold: build pipeline + first answer", f"{cold['build_and_first_answer_s']:.2f} s "
-                                                f"(build {cold['build_s']:.2f} s, answer {cold['first_answer_s']:.2f} s)"),
-        ("cold: imports", f"{cold['import_s']:.2f} s"),
-        ("cold: process wall time", f"{cold['process_wall_s']:.2f} s"),
-        ("cold: peak RSS", f"{cold['peak_rss_mb']:.0f} MB"),
-        *app_rows,
+    warm_rows = [] if warm is None else [
         ("warm: questions", str(warm["questions"])),
         ("warm: latency p50 / p95", f"{warm['p50_ms']:.0f} / {warm['p95_ms']:.0f} ms"),
         ("warm: latency mean / max", f"{warm['mean_ms']:.0f} / {warm['max_ms']:.0f} ms"),
         ("warm: throughput", f"{warm['questions_per_s']:.1f} questions/s"),
         ("warm: peak RSS", f"{warm['peak_rss_mb']:.0f} MB"),
+    ]
+    print(table([
+        ("cold: build pipeline + first answer", f"{cold['build_and_first_answer_s']:.2f} s "
+                                                f"(build {cold['build_s']:.2f} s, answer {cold['first_answer_s']:.2f} s)"),
+        ("cold: build steps", ", ".join(f"{k} {v:.2f} s" for k, v in cold.get("build_steps_s", {}).items()) or "—"),
+        ("cold: imports", f"{cold['import_s']:.2f} s"),
+        ("cold: process wall time", f"{cold['process_wall_s']:.2f} s (CPU time {cold['cpu_to_first_answer_s']:.2f} s)"),
+        ("cold: peak RSS", f"{cold['peak_rss_mb']:.0f} MB"),
+        *app_rows,
+        *warm_rows,
         ("load average before / after", f"{LOAD_BEFORE:.2f} / {os.getloadavg()[0]:.2f}"),
-        ("torch threads / CPUs", f"{warm['torch_threads']} / {warm['cpus']}"),
+        ("torch threads / CPUs", f"{cold.get('torch_threads', '?')} / {os.cpu_count()}"),
     ]))
     if args.json:
         print(json.dumps({"cold": cold, "app": app, "warm": warm}))

@@ -74,20 +74,34 @@ class Pipeline:
         from assistant.index.store import open_store
 
         started = time.perf_counter()
+        #: seconds spent in each step of the start, logged and read by bench/bench_answer.py
+        self.load_steps: dict[str, float] = {}
+        mark = started
+
+        def step(name: str) -> None:
+            nonlocal mark
+            now = time.perf_counter()
+            self.load_steps[name] = now - mark
+            mark = now
+
         self.settings = settings or get_settings()
         self.store = open_store(self.settings, create=False)
         if self.store.count() == 0:
             from assistant.index.store import StoreError
 
             raise StoreError(f"the index in {self.settings.store} is empty. Build it with `python ingest.py`.")
+        step("store")
         self.index = HybridIndex(self.store)
+        step("chunks and lexical tables")
         self.embeddings = SentenceEmbeddings(self.store.model, self.settings.torch_threads)
         self.embeddings.embed_query("khởi động")  # load the model now, not on the first question
+        step("embedding model")
         self.retriever = HybridRetriever(index=self.index, embeddings=self.embeddings, k=self.settings.top_k,
                                          candidates=self.settings.candidates, rrf_k=self.settings.rrf_k)
         self.corpus = CorpusView.from_index(self.index, self.embeddings)
         self.answerer = ExtractiveAnswerer(self.corpus, threshold=self.settings.abstain_threshold,
                                            selector=shipped_selector() if self.settings.learned_selection else None)
+        step("corpus view and answerer")
         self.commitment_db = commitments_of(self.store, self.settings.store)
         self.commitments = CommitmentAnswerer(self.commitment_db, self.index.documents)
         self.confidence = shipped_model()
@@ -95,8 +109,10 @@ class Pipeline:
         if llm_configured(self.settings):
             self.generator = LLMAnswerer(self.settings, lambda: build_backend(self.settings))
         self.chain = self._build_chain()
+        step("commitments, confidence, chain")
         self.load_seconds = time.perf_counter() - started
-        log.info("pipeline ready in %.1fs (%d chunks)", self.load_seconds, len(self.index.chunks))
+        log.info("pipeline ready in %.1fs (%d chunks; %s)", self.load_seconds, len(self.index.chunks),
+                 ", ".join(f"{k} {v:.2f}s" for k, v in self.load_steps.items()))
 
     def documents(self) -> dict[str, dict[str, Any]]:
         return self.index.documents
