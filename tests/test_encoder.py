@@ -21,7 +21,7 @@ TEXTS = ["Ai chủ trì cải cách tài chính công ở Lạng Sơn?", "PAPI l
 
 
 def _folder(tmp_path: Path, *, pooling: str = "pooling_mode_mean_tokens", activation: str | None = None,
-            extra: str | None = None, tokenizer: bool = True) -> Path:
+            extra: str | None = None, tokenizer: bool = True, weights: bool = True) -> Path:
     """A model folder with the module files `supported` reads (no weights: it only checks the layout)."""
     tmp_path.mkdir(parents=True)
     mods = [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
@@ -37,6 +37,8 @@ def _folder(tmp_path: Path, *, pooling: str = "pooling_mode_mean_tokens", activa
     if activation:
         dense["activation_function"] = activation
     (tmp_path / "2_Dense" / "config.json").write_text(json.dumps(dense))
+    if weights:
+        (tmp_path / "2_Dense" / "model.safetensors").write_bytes(b"")
     (tmp_path / "modules.json").write_text(json.dumps(mods))
     if tokenizer:
         (tmp_path / "tokenizer.json").write_text("{}")
@@ -51,6 +53,7 @@ def test_supported_layouts(tmp_path: Path):
     assert "activation" in supported(_folder(tmp_path / "tanh", activation="torch.nn.modules.activation.Tanh"))
     assert "modules" in supported(_folder(tmp_path / "lora", extra="sentence_transformers.models.LayerNorm"))
     assert supported(_folder(tmp_path / "notok", tokenizer=False)) == "no tokenizer.json"
+    assert supported(_folder(tmp_path / "bin", weights=False)) == "dense weights not in safetensors"
     assert "modules.json" in supported(tmp_path / "missing")
 
 

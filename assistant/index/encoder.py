@@ -70,6 +70,8 @@ def supported(folder: Path) -> str | None:
     for dense in denses:
         if dense.get("activation_function", "torch.nn.modules.linear.Identity") not in _IDENTITY:
             return f"dense activation {dense.get('activation_function')}"
+    if any(not (folder / m["path"] / "model.safetensors").is_file() for m in mods[2:] if m["type"] == _DENSE):
+        return "dense weights not in safetensors"
     return None
 
 
