@@ -97,10 +97,10 @@ class EvidenceFinder:
         row = (line, int(meta.get("start", 0)) + line_start) if " | " in line else None
         fact, fact_cov = self.facts.find(asked, sentence, doc, governors, terms, context,
                                          {k - pos: r for k, r in rows.items()}, row)
-        framed = cov
+        before_floor = cov
         if fact:
             cov = self._frame_floor(asked, fact, fact_cov, sentence, governors, meta, cov)
-        framed = float(cov > framed)
+        framed = float(cov > before_floor)
         label = date_label_bonus(asked, sentence, w) if fact and asked.intent == "deadline" else 0.0
         if fact_cov is not None:
             cov = fact_cov if asked.intent == "definition" else min(cov, fact_cov)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from functools import cache
 
 from assistant.lexicon import vocabulary
 from assistant.lexicon.facts import names_organisation
@@ -28,11 +27,6 @@ _CELL_TIME = re.compile(
     r"|thường xuyên|đã thực hiện|(?:trước\s+)?ngày\s+[\d/]+)(?:\s*[;,]\s*.{0,40})?$", re.IGNORECASE)
 
 
-@cache
-def _words() -> dict[str, tuple[str, ...]]:
-    return dict(vocabulary.table_columns())
-
-
 def cells(row: str) -> list[str]:
     """The cells of a row, without the emphasis marks a converted document leaves around them."""
     return [c.strip().strip("*_").strip() for c in row.split(SEPARATOR)]
@@ -43,9 +37,10 @@ def is_header(row_cells: list[str]) -> bool:
     if len(row_cells) < 2 or any(len(c) > _LABEL_MAX for c in row_cells):
         return False
     folded = [fold(c).strip(" .") for c in row_cells]
-    if re.search(r"\d{2,}", folded[0]) is None and folded[0] in _words()["first_cell"]:
+    words = vocabulary.table_columns()
+    if folded[0] in words["first_cell"]:
         return True
-    kinds = {k for c in folded for k in ("lead", "partner", "time", "subject") if any(w in c for w in _words()[k])}
+    kinds = {k for c in folded for k in ("lead", "partner", "time", "subject") if any(w in c for w in words[k])}
     return len(kinds) >= 2 and not any(re.fullmatch(r"[\d.,%]+", c) for c in folded)
 
 
@@ -78,7 +73,7 @@ def header_above(table_headers: list[tuple[int, list[str]]], pos: int, width: in
 def column(header: list[str], want: str, year: int | None = None) -> int | None:
     """The index of the column holding ``want`` ("lead", "partner", "time", or "year" with ``year``)."""
     folded = [fold(c) for c in header]
-    words = _words()
+    words = vocabulary.table_columns()
     if want == "year":
         return next((i for i, c in enumerate(folded) if year is not None and str(year) in c), None)
     if want == "lead":

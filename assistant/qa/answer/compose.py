@@ -27,7 +27,7 @@ from assistant.qa.answer.layout import (
     with_label_line,
 )
 from assistant.qa.answer.model import Answer, Citation, Evidence
-from assistant.qa.answer.question import asks_person, content_terms, topic_after_role
+from assistant.qa.answer.question import asks_partner, asks_person, content_terms, topic_after_role
 from assistant.qa.answer.weights import CLAUSE_MAX, QUOTE_MAX
 
 
@@ -199,7 +199,7 @@ def direct(analysis: QueryAnalysis, e: Evidence, n: int, multi_doc: bool, items:
     if fact and intent == "who_leads":
         if " | " in e.line or extract.role_fields(e.sentence):
             # a table column or a labelled field: the role is the one asked, which chose the column
-            role = "phối hợp" if "phối hợp" in analysis.roles and "chủ trì" not in analysis.roles else "chủ trì"
+            role = "phối hợp" if asks_partner(analysis) else "chủ trì"
         else:
             role = next((r for r in (analysis.roles or []) if r in fold(e.sentence) or r in e.sentence.lower()), None)
             role = role or next((r.text.lower() for r in extract.roles(" ".join([*e.governors, e.sentence]))), None)

@@ -15,11 +15,9 @@ with their citations (:func:`unsure`). ``abstained`` stays for "nothing relevant
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +27,7 @@ from assistant.lexicon.text import fold
 from assistant.qa.analyse import QueryAnalysis
 from assistant.qa.answer.corpus import tokens
 from assistant.qa.answer.coverage import Coverage
-from assistant.qa.answer.model import Answer, Evidence
+from assistant.qa.answer.model import Answer, Evidence, load_model_data
 
 UNSURE_PREFIX = "Chưa đủ chắc chắn để nêu một câu trả lời."
 PASSAGES_LEAD = "Các đoạn sau có thể trả lời câu hỏi:"
@@ -131,11 +129,7 @@ class ConfidenceModel:
     @classmethod
     def load(cls, path: Path | None = None) -> ConfidenceModel:
         """The model in ``path``, or the one shipped with the package."""
-        if path is None:
-            text = resources.files("assistant.qa.answer").joinpath("data/confidence.json").read_text("utf-8")
-        else:
-            text = Path(path).read_text(encoding="utf-8")
-        return cls.from_dict(json.loads(text))
+        return cls.from_dict(load_model_data("confidence.json", path))
 
 
 @cache

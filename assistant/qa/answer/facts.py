@@ -24,7 +24,7 @@ from assistant.qa.answer import columns
 from assistant.qa.answer.corpus import CorpusView
 from assistant.qa.answer.coverage import Coverage
 from assistant.qa.answer.layout import clause
-from assistant.qa.answer.question import Asked, kind_matches, measures
+from assistant.qa.answer.question import Asked, asks_partner, kind_matches, measures
 
 #: (fact, coverage of the clause holding it): see the module docstring.
 Found = tuple[str | None, float | None]
@@ -54,12 +54,11 @@ class FactFinder:
         its offset in the document, when it is one."""
         intent = asked.intent
         want = _column_wanted(asked)
-        if row is not None and want is not None:
+        if row is not None and want is not None and len(columns.cells(row[0])) > 1:
             line, pos = row
-            width = len(columns.cells(line))
-            header = self.corpus.table_header(doc.metadata.get("doc_id", ""), pos, width) if width > 1 else None
+            header = self.corpus.table_header(doc.metadata.get("doc_id", ""), pos, len(columns.cells(line)))
             year = asked.analysis.years[0] if asked.analysis.years else None
-            cell = columns.answer_cell(line, want, header, year) if width > 1 else None
+            cell = columns.answer_cell(line, want, header, year)
             if cell:
                 return cell, None
         if asked.analysis.relation:
@@ -157,9 +156,8 @@ def _column_wanted(asked: Asked) -> str | None:
     analysis = asked.analysis
     if analysis.relation not in (None, "agent", "partner") or asked.person or asked.kind == "money":
         return None  # a person's name or a sum of money is found in the text, whatever the column
-    partner = analysis.relation == "partner" or ("phối hợp" in analysis.roles and "chủ trì" not in analysis.roles)
     if asked.intent == "who_leads" or analysis.relation in ("agent", "partner"):
-        return "partner" if partner else "lead"
+        return "partner" if asks_partner(analysis) else "lead"
     if asked.intent == "deadline":
         return "time"
     if asked.intent == "target" and len(analysis.years) == 1:

@@ -7,7 +7,10 @@ eval runner, the web app, the commitments-table answerer and the LLM step all bu
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from langchain_core.documents import Document
@@ -95,3 +98,12 @@ def context_of(doc: Document) -> dict[str, Any]:
     meta = doc.metadata
     return {"chunk_id": meta.get("chunk_id", doc.id), "doc_id": meta.get("doc_id", ""),
             "section": meta.get("section", ""), "text": doc.page_content, "score": meta.get("score", 0.0)}
+
+
+def load_model_data(name: str, path: Path | None = None) -> dict[str, Any]:
+    """A trained model's JSON: the file at ``path``, or ``data/<name>`` shipped with the package."""
+    if path is None:
+        text = resources.files("assistant.qa.answer").joinpath("data", name).read_text("utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+    return json.loads(text)

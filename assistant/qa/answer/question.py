@@ -162,6 +162,11 @@ def asks_quantity(analysis: QueryAnalysis) -> bool:
                           r"|what (?:share|percentage|proportion)|\brank", analysis.focus_folded))
 
 
+def asks_partner(analysis: QueryAnalysis) -> bool:
+    """Does the question ask who supports ("phối hợp") rather than who leads?"""
+    return analysis.relation == "partner" or ("phối hợp" in analysis.roles and "chủ trì" not in analysis.roles)
+
+
 def asks_person(analysis: QueryAnalysis) -> bool:
     """Does the question ask for a person ("ai là Giám đốc …", "người ký")?"""
     f = analysis.focus_folded

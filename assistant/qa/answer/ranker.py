@@ -12,12 +12,10 @@ The selector keeps the hand-set coverage as the abstention gate and lets the mod
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +25,7 @@ from assistant.lexicon.text import fold
 from assistant.qa.analyse import ROLES, QueryAnalysis
 from assistant.qa.answer.corpus import tokens
 from assistant.qa.answer.coverage import Coverage
-from assistant.qa.answer.model import Evidence
+from assistant.qa.answer.model import Evidence, load_model_data
 
 #: The question types the model tells apart; any other counts as "general".
 INTENTS = ("who_leads", "deadline", "target", "list", "yes_no", "definition", "comparison", "general")
@@ -131,30 +129,22 @@ class SelectionModel:
                 @ np.asarray(self.data["weights"])
         else:
             z = np.full(len(rows), float(self.data["init"]))
-            for tree in self._trees:
+            for tree in self.data["trees"]:
                 z += self.data["learning_rate"] * _walk(tree, x)
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
 
-    @property
-    def _trees(self) -> list[dict[str, np.ndarray]]:
-        cached = self.data.get("_arrays")
-        if cached is None:
-            cached = [{k: np.asarray(v) for k, v in t.items()} for t in self.data["trees"]]
-            self.data["_arrays"] = cached
-        return cached
-
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SelectionModel:
-        return cls(data["kind"], tuple(data["features"]), dict(data))
+        """The model as saved; a tree ensemble's node lists become arrays here, once."""
+        data = dict(data)
+        if data["kind"] == "trees":
+            data["trees"] = [{k: np.asarray(v) for k, v in t.items()} for t in data["trees"]]
+        return cls(data["kind"], tuple(data["features"]), data)
 
     @classmethod
     def load(cls, path: Path | None = None) -> SelectionModel:
         """The model in ``path``, or the one shipped with the package."""
-        if path is None:
-            text = resources.files("assistant.qa.answer").joinpath("data/selection.json").read_text("utf-8")
-        else:
-            text = Path(path).read_text(encoding="utf-8")
-        return cls.from_dict(json.loads(text))
+        return cls.from_dict(load_model_data("selection.json", path))
 
 
 def _walk(tree: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
