@@ -259,7 +259,7 @@ def partners(text: str) -> list[Found]:
 # where the partners named after "phối hợp với" end: punctuation, or the verb of the task they do together
 _PARTNER_STOP = re.compile(r"[;.:]|\s(?:để|nhằm|trong việc|trong quá trình|thực hiện|tổ chức|triển khai|tiếp tục|"
                            r"chỉ đạo|hướng dẫn|xây dựng|kiểm tra|theo dõi|tuyên truyền|rà soát|đôn đốc|tham mưu|"
-                           r"báo cáo|nghiên cứu|đề xuất|giải quyết|cung cấp|bảo đảm|đảm bảo|khi|nhập liệu)\s")
+                           r"báo cáo|nghiên cứu|đề xuất|giải quyết|cung cấp|bảo đảm|đảm bảo|khi)\s")
 
 
 _PHONE = re.compile(r"(?<!\d)(?:\+84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
