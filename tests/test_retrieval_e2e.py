@@ -132,6 +132,14 @@ def test_comparison_retrieves_both_provinces_interleaved(retriever: HybridRetrie
     assert [d.metadata["rank"] for d in docs] == list(range(1, len(docs) + 1))
 
 
+def test_documents_compared_by_number_are_each_retrieved_with_their_dated_header(retriever: HybridRetriever):
+    docs = retriever.invoke("Kế hoạch 249 và Quyết định 534, văn bản nào được ban hành trước?")
+    assert {d.metadata["doc_id"] for d in docs} == {LANG_SON, QUANG_NGAI}, describe(docs)
+    assert [d.metadata["doc_id"] for d in docs[:2]] in ([LANG_SON, QUANG_NGAI], [QUANG_NGAI, LANG_SON])
+    headers = {d.metadata["doc_id"] for d in docs if d.metadata.get("chunk_index") == 0}
+    assert headers == {LANG_SON, QUANG_NGAI}, describe(docs)
+
+
 def test_definition_question_brings_the_spelled_out_term(retriever: HybridRetriever):
     docs = retriever.invoke("PAPI là gì?")
     assert any("(PAPI)" in d.page_content for d in docs), describe(docs)

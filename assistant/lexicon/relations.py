@@ -61,6 +61,12 @@ def split_parts(question: str) -> list[str]:
     return [p for p in parts if p] or [question]
 
 
+#: The date of a document itself: when it was issued, adopted or came into force, also as a comparison
+#: ("văn bản nào ban hành trước", "có hiệu lực muộn hơn"): answered from its dated line or its "hiệu lực"
+#: clause, never from the dates of the documents it cites.
+DOC_DATE_Q = re.compile(r"\b(?:ban hanh|thong qua|(?:co )?hieu luc)(?: (?:som|muon) hon| (?:truoc|sau)\b(?! khi| bao lau| \d| ngay \d)"
+                        r"| (?:vao |tu )?ngay nao| khi nao)|\b(?:issued|adopted|took effect|came into force)"
+                        r" (?:first|earlier|later|on)\b")
 _DOCREF_Q = re.compile(r"(?:mang|co|la)\s+so(?:\s+hieu)?\s+(?:nao|gi|bao nhieu|may)|\bso hieu\b|so ky hieu"
                        r"|(?:van ban|quyet dinh|ke hoach|nghi quyet|cong van|to trinh|chi thi|nghi dinh|thong tu)\s+(?:so\s+)?nao"
                        r"|\bwhich\b[\w\s']{0,40}\b(?:document|decision|plan|resolution|dispatch)\b|document number"
@@ -120,7 +126,8 @@ def relation_of(part: str, question: str | None = None) -> str | None:
         return "partner"
     if _REPORT_Q.search(whole) and _RECIPIENT_Q.search(f):
         return "recipient"
-    if _DOCREF_Q.search(f) and not re.search(r"\bso nao\b", f) or re.search(r"(?:mang|co)\s+số\s+(?:nào|gì)|số hiệu",
+    # "văn bản nào ban hành trước" chooses between the documents named by their dates: not a number asked
+    if _DOCREF_Q.search(f) and not re.search(r"\bso nao\b", f) and not DOC_DATE_Q.search(f) or re.search(r"(?:mang|co)\s+số\s+(?:nào|gì)|số hiệu",
                                                                              part.lower()):
         return "docref"
     if counted_noun(part):

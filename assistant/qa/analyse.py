@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from assistant.lexicon import vocabulary
 from assistant.lexicon.gazetteer import ABBREVIATIONS, find_provinces
-from assistant.lexicon.relations import relation_of
+from assistant.lexicon.relations import DOC_DATE_Q, relation_of
 from assistant.lexicon.text import fold, has_diacritics, nfc
 
 # English -> Vietnamese domain glossary (lexicon/data/glossary.toml), so English questions meet
@@ -35,13 +35,15 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
     ("definition", re.compile(r"\bla gi\b.*$(?<!bao nhieu la gi)|nghia la|viet tat|\bwhat (?:is|does) (?:the )?"
                               r"(?:par index|sipas|papi|pci|lgsp)|stand for|\bdefin|\bla chi so gi\b|duoc hieu"
                               r"|ten (?:day du|tieng viet)|goi day du")),
+    # "gồm những đơn vị nào": the members of a list, not the one body that leads
+    ("list", re.compile(r"\b(?:bao )?gom nhung\b")),
     ("who_leads", re.compile(r"\bai\b|co quan nao|don vi nao|(?<!chi )(?<!mang )(?<!ky hieu )\bso nao\b|\bwho\b|\bwhom\b"
                              r"|which (?:agency|department|body|office|unit|authority)|\bdo ai\b|\bboi ai\b")),
     ("yes_no", re.compile(r"\bco\b.*\bkhong\b\s*(?:a|vay|nhi)?\s*\??$|phai khong|dung khong|\bchua\b\s*\??$"
                           r"|^(?:is|are|does|do|did|has|have|will|can)\b")),
     ("deadline", re.compile(r"khi nao|bao gio|thoi han|han chot|nam nao|giai doan nao|thoi gian nao|ngay nao"
                             r"|\bwhen\b|deadline|what year|which year|what period|timeline|thoi ky nao|dinh ky"
-                            r"|" + DURATION_Q.pattern)),
+                            r"|" + DURATION_Q.pattern + "|" + DOC_DATE_Q.pattern)),
     ("list", re.compile(r"gom nhung|bao gom|nhung (?:nhom|nhiem vu|giai phap|linh vuc|noi dung|muc tieu|chi tieu|chi so"
                         r"|van ban|nghi quyet|gi)|cac nhom|liet ke|may nhom|nhom nhiem vu|nhom giai phap|\bwhat are\b"
                         r"|\blist\b|which tasks|which (?:indices|areas|groups)|\bnhung\b.*\bnao\b")),
@@ -58,10 +60,14 @@ ROLES = {r.vi: r.folded for r in _QUESTION_ROLES}
 _ROLE_EN = {r.vi: r.en for r in _QUESTION_ROLES if r.en}
 
 _DOC_REF = re.compile(
-    r"(?:kế hoạch|ke hoach|quyết định|quyet dinh|chỉ thị|chi thi|nghị định|nghi dinh|plan|decision|kh|qđ|qd|số|so)"
+    r"(?:kế hoạch|ke hoach|quyết định|quyet dinh|chỉ thị|chi thi|nghị định|nghi dinh|nghị quyết|nghi quyet|thông tư"
+    r"|thong tu|công văn|cong van|thông báo|thong bao|plan|decision|resolution|decree|circular|kh|qđ|qd|nq|số|so)"
     r"\s*(?:số|so|no\.?)?\s*(\d{2,5})(?:/[\w\-]+)?|\b(\d{2,5})/(?:\d{4}/)?[A-ZĐa-zđ]{2,}[\-\w]*",
     re.IGNORECASE,
 )
+# a choice between the documents a question names: "văn bản nào … trước", "… nhiều hơn", "lần lượt"
+_CHOICE = re.compile(r"\b(?:van ban|ke hoach|quyet dinh|nghi quyet|nghi dinh|thong tu|cong van|thong bao|cai) nao\b"
+                     r"|\b(?:som|muon|nhieu|it|dai|ngan|cao|thap) hon\b|\blan luot\b|\bwhich (?:one|document)\b")
 # a year, not the year part of a document number ("Nghị định 170/2025", "25/2025/NĐ-CP") or a date
 _YEAR = re.compile(r"(?<![/.\d])\b(20[1-4]\d)\b(?!/\w)")
 
@@ -153,7 +159,11 @@ def _is_definition(question: str, folded: str) -> bool:
 
 def detect_intent(question: str) -> str:
     # "ứng dụng AI" is artificial intelligence, not the pronoun "ai" (who)
-    folded = fold(re.sub(r"\bAI\b", "trí tuệ nhân tạo", question)).strip()
+    text = re.sub(r"\bAI\b", "trí tuệ nhân tạo", question)
+    # folding merges "sở nào" (which department) and "số nào" ("xã hội số nào": digital, or a number):
+    # with accents written, only "sở" asks for a body
+    text = re.sub(r"\b([Ss]ố) nào\b", r"\1-nào", text)
+    folded = fold(text).strip()
     if re.search(r"\bnhung ai\b|\bcac ai\b", folded):
         return "list"  # "những ai" asks for the parties involved, not for one lead agency
     for intent, pattern in _INTENTS:
@@ -187,8 +197,11 @@ def analyse(question: str) -> QueryAnalysis:
     english = is_english(q)
     intent = detect_intent(q)
     provinces = find_provinces(q)
+    numbers = doc_numbers(q)
     if intent != "comparison" and len(provinces) >= 2 and re.search(r"\bva\b|\band\b|,", fold(q)):
         intent = "comparison"
+    elif intent != "comparison" and len(numbers) >= 2 and _CHOICE.search(fold(q)):
+        intent = "comparison"  # "Nghị định 172 và Thông tư 23, văn bản nào ban hành trước?"
     expansions = expand_abbreviations(q)
     if english:
         expansions = translate_terms(q) + expansions
@@ -202,7 +215,7 @@ def analyse(question: str) -> QueryAnalysis:
         intent=intent,
         sub_intent=sub_intent,
         provinces=provinces,
-        doc_numbers=doc_numbers(q),
+        doc_numbers=numbers,
         years=[int(y) for y in _YEAR.findall(q)],
         roles=detect_roles(q),
         english=english,

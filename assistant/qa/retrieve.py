@@ -27,7 +27,7 @@ from assistant.index.lexical import DiacriticRestorer, lexical_of, lexical_token
 from assistant.index.store import Store, chroma_where
 from assistant.lexicon.text import strip_diacritics, syllables
 from assistant.lexicon.vocabulary import stopwords
-from assistant.qa.analyse import QueryAnalysis, analyse, query_text
+from assistant.qa.analyse import DOC_DATE_Q, QueryAnalysis, analyse, query_text
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ _ENGLISH_STOPWORDS = stopwords("retrieval", "english")
 
 # Questions about the document itself: its date, number, signer, entry into force.
 _ASKS_DOC_FACTS = re.compile(r"ban hanh (?:vao )?ngay|ngay ban hanh|so hieu|nguoi ky|\bky\b|hieu luc|\bissued\b"
-                             r"|\bsigned\b|\bsigner\b|theo de nghi cua")
+                             r"|\bsigned\b|\bsigner\b|theo de nghi cua|" + DOC_DATE_Q.pattern)
 
 
 def query_tokens(text: str, english: bool = False) -> list[str]:
@@ -132,22 +132,29 @@ class HybridRetriever(BaseRetriever):
         each question once), else ``query`` is analysed here."""
         analysis = analysis or analyse(query)
         places = [p for p in analysis.provinces if p in self.index.provinces]
-        if analysis.intent == "comparison" and len(places) >= 2 and not (filters or {}).get("province"):
-            return self._per_province(analysis, filters, places)
-        # who-leads answers often sit in a separate "tổ chức thực hiện" part: look a little wider
-        docs = self._retrieve(analysis, filters, self.k + 4 if analysis.intent == "who_leads" else self.k)
+        named = sorted(self.index.docs_matching(replace(analysis, provinces=[])) or []) if analysis.doc_numbers else []
+        scoped = (filters or {}).get("province") or (filters or {}).get("doc_id")
+        if analysis.intent == "comparison" and len(places) >= 2 and not scoped:
+            docs = self._per_group(analysis, filters, [({"province": p}, replace(analysis, provinces=[p]))
+                                                       for p in places])
+        elif analysis.intent == "comparison" and len(named) >= 2 and not scoped:
+            # documents compared by number ("Nghị định 172 và Thông tư 23, văn bản nào …"), provinces or not
+            docs = self._per_group(analysis, filters, [({"doc_id": d}, analysis) for d in named])
+        else:
+            # who-leads answers often sit in a separate "tổ chức thực hiện" part: look a little wider
+            docs = self._retrieve(analysis, filters, self.k + 4 if analysis.intent == "who_leads" else self.k)
         if analysis.intent == "definition":
             docs += self._definition_chunks(analysis, {d.id for d in docs})
         if _ASKS_DOC_FACTS.search(analysis.folded):
             docs += self._header_chunks(analysis, docs)
         return docs
 
-    def _per_province(self, analysis: QueryAnalysis, filters: dict[str, Any] | None,
-                      places: list[str]) -> list[Document]:
-        """A comparison: one retrieval per compared province, interleaved, so no province crowds out the others."""
-        per = max(3, self.k // len(places))
-        runs = [self._retrieve(replace(analysis, provinces=[p]), {**(filters or {}), "province": p}, per)
-                for p in places]
+    def _per_group(self, analysis: QueryAnalysis, filters: dict[str, Any] | None,
+                   groups: list[tuple[dict[str, Any], QueryAnalysis]]) -> list[Document]:
+        """A comparison: one retrieval per compared province or document (its filter and analysis),
+        interleaved, so no one crowds out the others."""
+        per = max(3, self.k // len(groups))
+        runs = [self._retrieve(sub, {**(filters or {}), **extra}, per) for extra, sub in groups]
         merged = [d for group in zip_longest(*runs) for d in group if d is not None]
         for rank, d in enumerate(merged, start=1):
             d.metadata["rank"] = rank
@@ -156,7 +163,9 @@ class HybridRetriever(BaseRetriever):
     def _header_chunks(self, analysis: QueryAnalysis, docs: list[Document]) -> list[Document]:
         """A document's date, number and signer are in its header and signature block, which rarely
         rank for the question's words: add them for the document(s) the question is about."""
-        scope = self.index.docs_matching(analysis) or ({docs[0].metadata.get("doc_id")} if docs else set())
+        scope = self.index.docs_matching(analysis) or ({d.metadata.get("doc_id") for d in docs[:1]}
+                                                       | ({d.metadata.get("doc_id") for d in docs[:4]}
+                                                          if analysis.intent == "comparison" else set()))
         seen = {d.id for d in docs}
         out = []
         for chunk in self.index.chunks:

@@ -182,9 +182,9 @@ def date_label_bonus(asked: Asked, sentence: str, w: Weights) -> float:
         return w.weekday_stamp
     focus, folded = asked.focus, fold(sentence)
     bonus = 0.0
-    for label in ("hieu luc", "ban hanh", "ky"):
+    for label in ("hieu luc", "ban hanh", "thong qua", "ky"):
         if re.search(rf"\b{label}\b", focus) and re.search(rf"\b{label}\b", folded):
             bonus = w.date_label
-    if re.search(r"\bban hanh\b|\bky\b|issued|signed", focus) and _PLACE_DATE_LINE.match(sentence):
+    if re.search(r"\bban hanh\b|\bthong qua\b|\bky\b|issued|adopted|signed", focus) and _PLACE_DATE_LINE.match(sentence):
         bonus = w.date_line  # the document's own dated line, over a website's "Ngày ban hành" field
     return bonus

@@ -115,6 +115,13 @@ class Composer:
                     best = (score, quoted, items)
         if best:
             return best[1], best[2]
+        marker = match_marker(e.line.strip())
+        if marker and marker[0] in {"letter", "arabic", "bullet"}:
+            # one item of a list split over chunks ("đ) …" under "2. Hồ sơ … gồm có" in an earlier chunk):
+            # the items under the heading its section is filed under
+            items = [strip_marker(x) for x in self._items_of_section(e)]
+            if len(items) >= 2:
+                return quote(e), items
         return quote(e), []
 
     def items_under(self, e: Evidence) -> tuple[str, list[str]]:
@@ -154,15 +161,25 @@ class Composer:
         at = int(meta.get("start", 0)) + e.line_start + len(e.line)
         if not text or text[at - len(e.line): at] != e.line:
             return []
-        items: list[str] = []
-        kind = None
-        for line in text[at:].lstrip("\n").split("\n"):
-            marker = match_marker(line.strip())
-            if marker is None or (kind is not None and marker[0] != kind) or len(items) >= limit:
-                break
-            kind = marker[0]
-            items.append(line.strip().rstrip(" ;.,"))
-        return items
+        return _list_from(text[at:], limit)
+
+    def _items_of_section(self, e: Evidence, limit: int = 12) -> list[str]:
+        """The items of the list an item line belongs to, read in the document's text under the heading
+        that the chunk's section path files it under ("… › 2. Hồ sơ … gồm có › đ)–e)")."""
+        meta = e.doc.metadata
+        parts = meta.get("section", "").split(" › ")
+        if len(parts) >= 2 and _RANGE_LABEL.fullmatch(parts[-1]):
+            parts = parts[:-1]  # "đ)–e)": the items this chunk holds, not a heading
+        heading = parts[-1] if parts else ""
+        text = self.corpus.text(meta.get("doc_id", ""))
+        chunk_start = int(meta.get("start", 0))
+        if not text or len(heading) < 8 or match_marker(e.line.strip()) == match_marker(heading):
+            return []
+        at = text.rfind(heading, 0, chunk_start + 1)
+        if at < 0 or chunk_start - at > 20_000:
+            return []
+        end = text.find("\n", at)
+        return _list_from(text[end:], limit) if end >= 0 else []
 
     def _sub_sections(self, e: Evidence, number: str | None) -> list[str]:
         """The labels of the sections just below the heading numbered ``number`` in the section path
@@ -182,6 +199,28 @@ class Composer:
                 if child not in subs:
                     subs.append(child)
         return subs
+
+
+#: A section label that names the items a chunk holds ("đ)–e)", "1–3", "[Phần 2]"), not a heading.
+_RANGE_LABEL = re.compile(r"[\wđ]{1,4}[.)]?\s*–\s*[\wđ]{1,4}[.)]?|\[Phần \d+\]")
+_ENDS_SENTENCE = re.compile(r"[.;:!?…]['\"”’)\]]*$")
+
+
+def _list_from(text: str, limit: int) -> list[str]:
+    """The list at the start of ``text``: its lines of the first line's marker kind, each with the lines that
+    continue it (a hard-wrapped item, "1. Vi phạm … của Bộ" + "Tư pháp về …"), up to ``limit`` items."""
+    items: list[str] = []
+    kind = None
+    for line in text.lstrip("\n").split("\n"):
+        marker = match_marker(line.strip())
+        if marker is None and items and line.strip() and not _ENDS_SENTENCE.search(items[-1]):
+            items[-1] = f"{items[-1]} {line.strip()}"
+            continue
+        if marker is None or (kind is not None and marker[0] != kind) or len(items) >= limit:
+            break
+        kind = marker[0]
+        items.append(line.strip())
+    return [x.rstrip(" ;.,") for x in items]
 
 
 def direct(analysis: QueryAnalysis, e: Evidence, n: int, multi_doc: bool, items: list[str] | None = None) -> str:

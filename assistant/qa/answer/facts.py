@@ -19,7 +19,7 @@ from langchain_core.documents import Document
 from assistant.lexicon import facts as extract
 from assistant.lexicon import relations
 from assistant.lexicon.text import has_diacritics
-from assistant.qa.analyse import DURATION_Q
+from assistant.qa.analyse import DOC_DATE_Q, DURATION_Q
 from assistant.qa.answer import columns
 from assistant.qa.answer.corpus import CorpusView
 from assistant.qa.answer.coverage import Coverage
@@ -34,7 +34,7 @@ _CELL_TIME = re.compile(r"^(?:(?:năm|tháng|quý)\s+[\dIVX]{1,4}(?:/\d{4})?|\d{
                         r"|(?:hằng|hàng)\s+(?:năm|quý|tháng)|thường xuyên|đã thực hiện|(?:trước\s+)?ngày\s+[\d/]+)"
                         r"(?:\s*[;,]\s*.{0,40})?$", re.IGNORECASE)
 _ASKS_DATE = re.compile(r"ngay nao|ngay bao nhieu|ban hanh (?:vao )?ngay|what date|issued on|when was|hieu luc"
-                        r"|effective")
+                        r"|effective|" + DOC_DATE_Q.pattern)
 _DUTIES = re.compile(r"nhiệm vụ|quyền hạn|chức năng", re.IGNORECASE)
 
 
@@ -53,6 +53,9 @@ class FactFinder:
         sentence, by the offset of their value in it; ``row`` the table row that holds the sentence and
         its offset in the document, when it is one."""
         intent = asked.intent
+        if intent == "deadline" and not asked.analysis.relation and DOC_DATE_Q.search(asked.focus):
+            # the document's own date: its dated line ("Số: … | Hà Nội, ngày …") is no table row
+            return self._deadline(asked, sentence, doc)
         want = _column_wanted(asked)
         if row is not None and want is not None and len(columns.cells(row[0])) > 1:
             line, pos = row
@@ -142,10 +145,14 @@ class FactFinder:
         if _ASKS_DATE.search(focus):
             dates = extract.dates(sentence)
             own = self.corpus.issued.get(doc.metadata.get("doc_id", ""), "")
-            if own and re.search(r"ban hanh|issued|\bky\b|signed", focus):
+            said = [m.group(0) for m in DOC_DATE_Q.finditer(focus)]
+            # "… đều có hiệu lực từ ngày ký. Văn bản nào ban hành sau?": the last date named is the one asked
+            effective = "hieu luc" in (said[-1] if said else focus)
+            if own and not (said and effective) and re.search(r"ban hanh|thong qua|issued|adopted|\bky\b|signed",
+                                                              focus):
                 # the document's own date, not the dates of the documents it cites
                 dates = [d for d in dates if same_date(d.text, own)] or \
-                    ([d for d in dates if "kể từ" in d.text.lower()] if "hieu luc" in focus else [])
+                    ([d for d in dates if "kể từ" in d.text.lower()] if effective else [])
             return (_joined(f.text for f in dates), 1.0 if dates and own else None) if dates else (None, None)
         found = extract.durations(sentence) if DURATION_Q.search(focus) else extract.times(sentence)
         return (_joined(f.text for f in found), None) if found else (None, None)

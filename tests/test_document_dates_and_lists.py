@@ -1,0 +1,90 @@
+"""Questions about a document's own date (also comparing documents named by number), the words that
+tell a list from a lead body, and lists whose items are split over chunks or wrapped over lines."""
+
+from __future__ import annotations
+
+from langchain_core.documents import Document
+
+from assistant.lexicon.relations import DOC_DATE_Q
+from assistant.lexicon.text import fold
+from assistant.qa.analyse import analyse, detect_intent
+from assistant.qa.answer import CorpusView, ExtractiveAnswerer, build_idf
+
+
+def _chunk(doc_id: str, so_hieu: str, doc_type: str, section: str, text: str, start: int = 0) -> Document:
+    return Document(id=f"{doc_id}:{start}", page_content=text, metadata={
+        "doc_id": doc_id, "chunk_id": f"{doc_id}:{start}", "title": f"{doc_type} {so_hieu}", "so_hieu": so_hieu,
+        "province": "", "doc_type": doc_type, "section": section, "start": start})
+
+
+def test_questions_on_a_documents_own_date_are_told_from_durations_and_deadlines():
+    for asked in ("Văn bản nào được ban hành trước?", "Nghị quyết nào có hiệu lực muộn hơn?",
+                  "Hai nghị quyết được thông qua vào ngày nào?", "Which decree took effect first?"):
+        assert DOC_DATE_Q.search(fold(asked)), asked
+    for other in ("Quyết định nghỉ hưu phải ban hành trước bao lâu?", "Kế hoạch ban hành trước ngày 30/6/2025",
+                  "Văn bản hướng dẫn được ban hành sau khi Luật có hiệu lực"):
+        assert not DOC_DATE_Q.search(fold(other)), other
+
+
+def test_two_documents_named_by_number_and_a_choice_between_them_make_a_comparison():
+    got = analyse("Nghị định 172/2025/NĐ-CP và Thông tư 23/2025/TT-BTP, văn bản nào được ban hành trước?")
+    assert (got.intent, got.sub_intent, got.relation) == ("comparison", "deadline", None)
+    assert got.doc_numbers == ["172", "23"]
+    assert analyse("Nghị quyết 81/2025 của HĐND Hà Nội có hiệu lực từ ngày nào?").doc_numbers == ["81"]
+    # a document cited by the one asked about is no comparison
+    assert analyse("Kế hoạch 249 thực hiện Quyết định 123 về nội dung gì?").intent != "comparison"
+
+
+def test_the_dated_line_of_each_compared_document_answers_when_it_was_issued():
+    decree = _chunk("nd", "172/2025/NĐ-CP", "Nghị định", "Phần mở đầu",
+                    "CHÍNH PHỦ | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nSố: 172/2025/NĐ-CP | Hà Nội, ngày 30 tháng 6 năm 2025"
+                    "\nCăn cứ Nghị định số 112/2020/NĐ-CP ngày 18/9/2020 về xử lý kỷ luật cán bộ, công chức;")
+    circular = _chunk("tt", "23/2025/TT-BTP", "Thông tư", "Phần mở đầu",
+                      "BỘ TƯ PHÁP\nSố: 23/2025/TT-BTP | Hà Nội, ngày 20 tháng 11 năm 2025 | THÔNG TƯ\n"
+                      "Căn cứ Nghị định số 71/2023/NĐ-CP ngày 20/9/2023 về xử lý kỷ luật cán bộ, công chức;")
+    corpus = CorpusView(build_idf([decree.page_content, circular.page_content]),
+                        issued={"nd": "2025-06-30", "tt": "2025-11-20"})
+    got = ExtractiveAnswerer(corpus, threshold=0.2).answer(
+        analyse("Nghị định 172/2025/NĐ-CP về xử lý kỷ luật và Thông tư 23/2025/TT-BTP, văn bản nào được ban hành "
+                "trước?"), [decree, circular])
+    statement = got.answer.split("**Căn cứ:**")[0]
+    assert "**ngày 30 tháng 6 năm 2025**" in statement and "**ngày 20 tháng 11 năm 2025**" in statement
+    assert "2020" not in statement and "2023" not in statement  # never the dates of the documents cited
+
+
+def test_accents_tell_which_department_from_which_number_and_members_from_the_lead():
+    assert detect_intent("Sở nào chủ trì cải cách thể chế?") == "who_leads"
+    assert detect_intent("So nao chu tri cai cach the che?") == "who_leads"  # no accents: still a department
+    assert detect_intent("Ngân hàng được giao chủ trì những chỉ tiêu xã hội số nào?") == "list"
+    assert detect_intent("Các đơn vị sự nghiệp trực thuộc Sở Nội vụ gồm những đơn vị nào?") == "list"
+
+
+def test_an_item_of_a_list_split_over_chunks_is_answered_with_the_whole_list():
+    text = ("Điều 9. Hồ sơ đề án\n2. Hồ sơ đề án sắp xếp đơn vị hành chính cấp xã gồm có:\na) Tờ trình;\n"
+            "b) Báo cáo tổng hợp ý kiến Nhân dân;\nc) Dự thảo nghị quyết;\nđ) 02 tờ bản đồ;\ne) Các tài liệu khác.\n"
+            "3. Thời hạn gửi hồ sơ.")
+    tail = "đ) 02 tờ bản đồ;\ne) Các tài liệu khác."
+    chunk = _chunk("nq", "76/2025/UBTVQH15", "Nghị quyết",
+                   "Điều 9. Hồ sơ đề án › 2. Hồ sơ đề án sắp xếp đơn vị hành chính cấp xã gồm có › đ)–e)", tail,
+                   start=text.index(tail))
+    corpus = CorpusView(build_idf([text]), texts={"nq": text})
+    got = ExtractiveAnswerer(corpus, threshold=0.2).answer(
+        analyse("Hồ sơ đề án sắp xếp đơn vị hành chính cấp xã gồm những tài liệu nào?"), [chunk])
+    statement = got.answer.split("**Căn cứ:**")[0]
+    assert "Tờ trình" in statement and "Dự thảo nghị quyết" in statement and "02 tờ bản đồ" in statement
+    assert "Thời hạn" not in statement
+    assert all(c.text in text for c in got.citations)
+
+
+def test_a_list_after_its_lead_in_keeps_items_wrapped_over_two_lines():
+    head = "Điều 18. Thu hồi thẩm quyền\nBộ trưởng quyết định thu hồi thẩm quyền đã phân cấp trong các trường hợp sau:"
+    full = (head + "\n1. Vi phạm quy định của Bộ\nTư pháp đến mức không thể tiếp tục phân cấp.\n"
+            "2. Đơn vị xảy ra tình trạng mất đoàn kết nội bộ.\n3. Các trường hợp khác.\nĐiều 19. Xử lý vi phạm")
+    chunk = _chunk("tt", "23/2025/TT-BTP", "Thông tư", "Điều 18. Thu hồi thẩm quyền", head)
+    corpus = CorpusView(build_idf([full]), texts={"tt": full},
+                        outline={"tt": ["Điều 18. Thu hồi thẩm quyền", "Điều 18. Thu hồi thẩm quyền › 1–3"]})
+    got = ExtractiveAnswerer(corpus, threshold=0.2).answer(
+        analyse("Bộ trưởng thu hồi thẩm quyền đã phân cấp trong những trường hợp nào?"), [chunk])
+    statement = got.answer.split("**Căn cứ:**")[0]
+    assert "không thể tiếp tục phân cấp" in statement and "mất đoàn kết nội bộ" in statement
+    assert "Xử lý vi phạm" not in statement
