@@ -88,3 +88,32 @@ def test_a_list_after_its_lead_in_keeps_items_wrapped_over_two_lines():
     statement = got.answer.split("**Căn cứ:**")[0]
     assert "không thể tiếp tục phân cấp" in statement and "mất đoàn kết nội bộ" in statement
     assert "Xử lý vi phạm" not in statement
+
+
+def test_the_date_of_a_cited_document_is_no_time_of_a_task():
+    from assistant.lexicon import facts as extract
+
+    sentence = ("Thực hiện Kế hoạch số 283/KH-UBND ngày 24/9/2025 của Ủy ban nhân dân Tỉnh và Nghị quyết số "
+                "71/NQ-CP ngày 01/5/2025; hoàn thành trước ngày 30/6/2026.")
+    cited = {f.text: extract.of_cited_document(sentence, f) for f in extract.times(sentence)}
+    assert cited == {"ngày 24/9/2025": True, "ngày 01/5/2025": True, "trước ngày 30/6/2026": False}
+
+
+def test_an_upper_case_heading_is_no_body():
+    from assistant.lexicon.facts import names_organisation
+
+    assert not names_organisation("BAN HÀNH QUY ĐỊNH VỀ TIÊU CHÍ ĐÁNH GIÁ")
+    assert names_organisation("UBND tỉnh Lạng Sơn") and names_organisation("SỞ NỘI VỤ")
+
+
+def test_in_force_from_signing_is_said_with_the_day_it_was_signed():
+    header = _chunk("qd", "2920/QĐ-UBND", "Quyết định", "Phần mở đầu",
+                    "ỦY BAN NHÂN DÂN TỈNH HÀ TĨNH\nSố: 2920/QĐ-UBND | Hà Tĩnh, ngày 24 tháng 11 năm 2025 | QUYẾT ĐỊNH")
+    article = _chunk("qd", "2920/QĐ-UBND", "Quyết định", "Điều 2.",
+                     "Điều 2. Quyết định này có hiệu lực kể từ ngày ban hành.", start=500)
+    corpus = CorpusView(build_idf([header.page_content, article.page_content]), issued={"qd": "2025-11-24"})
+    got = ExtractiveAnswerer(corpus, threshold=0.2).answer(
+        analyse("Quyết định 2920/QĐ-UBND có hiệu lực khi nào?"), [article, header])
+    statement = got.answer.split("**Căn cứ:**")[0]
+    assert "**kể từ ngày ban hành**" in statement and "**ngày 24 tháng 11 năm 2025**" in statement
+    assert len(got.citations) == 2

@@ -221,6 +221,17 @@ def dates(text: str) -> list[Found]:
     return _all(_DATE, text)
 
 
+# a document number ("283/KH-UBND", "2437/QĐ-TTg", "71/NQ-CP") just before a date: that date is the cited
+# document's, as in "Thực hiện Kế hoạch số 283/KH-UBND ngày 24/9/2025 của …"
+_CITED_BEFORE = re.compile(r"\b\d{1,5}(?:/\d{4})?[/-][A-ZĐ][\w&/-]*\s*(?:,\s*)?$")
+
+
+def of_cited_document(text: str, found: Found) -> bool:
+    """Whether the date ``found`` in ``text`` is the date of a document cited by its number, not a time
+    of anything the text commits to."""
+    return bool(_CITED_BEFORE.search(text[max(0, found.start - 40):found.start]))
+
+
 def subject_agency(sentence: str) -> Found | None:
     """An agency at the head of a sentence or list item is its actor: "- Sở Nội vụ tăng cường …"."""
     body = re.sub(r"^\s*(?:[-+•*]|[a-zđ]\)|\d+(?:\.\d+)*\.?)\s*", "", sentence)
@@ -238,6 +249,7 @@ _ORG_START = re.compile(r"^\s*(?:(?:" + "|".join(re.escape(h).replace(r"\ ", r"\
                         + r")(?![\wÀ-ỹ])|(?:" + "|".join(re.escape(h) for h in _ORG_HEADS if " " not in h)
                         + r")\s+[A-ZĐÀ-Ỹ&])")
 _ACRONYM = re.compile(r"^\s*[A-ZĐ][A-ZĐ0-9&]{1,9}(?![\wÀ-ỹ])")
+_CAPS_HEADING = re.compile(r"^\s*(?:[A-ZĐÀ-Ỹ]+\s+){3,}[A-ZĐÀ-Ỹ]+\b")
 # Labelled fields: "Cơ quan chủ trì: Sở X. - Cơ quan phối hợp: Sở Y" / "Đơn vị thực hiện: …" / "Chủ trì: …".
 _ROLE_FIELD = re.compile(r"(?:(?<=^)|(?<=[\s(;.\-–:]))(?:(?:Đơn vị|Cơ quan|Bộ phận|Người)\s+)?"
                          r"(chủ trì|phối hợp|thực hiện|chịu trách nhiệm)(?:\s+tham mưu)?(?:\s+thực hiện)?\s*:\s*",
@@ -245,7 +257,10 @@ _ROLE_FIELD = re.compile(r"(?:(?<=^)|(?<=[\s(;.\-–:]))(?:(?:Đơn vị|Cơ qua
 
 
 def names_organisation(text: str) -> bool:
-    """Does ``text`` (a table cell, a field value) begin with the name of a body or of an office holder?"""
+    """Does ``text`` (a table cell, a field value) begin with the name of a body or of an office holder?
+    Not an upper-case heading ("BAN HÀNH QUY ĐỊNH VỀ …"), whose first word only looks like an acronym."""
+    if _CAPS_HEADING.match(text):
+        return False
     return bool(_ORG_START.match(text) or _ACRONYM.match(text)
                 or any(f.start <= 4 for f in agencies(text[:120])))
 

@@ -65,7 +65,7 @@ def split_parts(question: str) -> list[str]:
 #: ("văn bản nào ban hành trước", "có hiệu lực muộn hơn"): answered from its dated line or its "hiệu lực"
 #: clause, never from the dates of the documents it cites.
 DOC_DATE_Q = re.compile(r"\b(?:ban hanh|thong qua|(?:co )?hieu luc)(?: (?:som|muon) hon| (?:truoc|sau)\b(?! khi| bao lau| \d| ngay \d)"
-                        r"| (?:vao |tu )?ngay nao| khi nao)|\b(?:issued|adopted|took effect|came into force)"
+                        r"| (?:vao |tu )?(?:ngay nao|khi nao))|\b(?:issued|adopted|took effect|came into force)"
                         r" (?:first|earlier|later|on)\b")
 _DOCREF_Q = re.compile(r"(?:mang|co|la)\s+so(?:\s+hieu)?\s+(?:nao|gi|bao nhieu|may)|\bso hieu\b|so ky hieu"
                        r"|(?:van ban|quyet dinh|ke hoach|nghi quyet|cong van|to trinh|chi thi|nghi dinh|thong tu)\s+(?:so\s+)?nao"

@@ -153,8 +153,12 @@ class FactFinder:
                 # the document's own date, not the dates of the documents it cites
                 dates = [d for d in dates if same_date(d.text, own)] or \
                     ([d for d in dates if "kể từ" in d.text.lower()] if effective else [])
+            if not said:
+                dates = [d for d in dates if not extract.of_cited_document(sentence, d)]
             return (_joined(f.text for f in dates), 1.0 if dates and own else None) if dates else (None, None)
         found = extract.durations(sentence) if DURATION_Q.search(focus) else extract.times(sentence)
+        # "Thực hiện Kế hoạch số 283/KH-UBND ngày 24/9/2025": the cited document's date is no time asked for
+        found = [f for f in found if not extract.of_cited_document(sentence, f)]
         return (_joined(f.text for f in found), None) if found else (None, None)
 
 

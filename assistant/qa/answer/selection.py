@@ -8,6 +8,7 @@ answered as its basic question type instead. Nothing selected means the answerer
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -15,6 +16,7 @@ from langchain_core.documents import Document
 
 from assistant.qa.analyse import QueryAnalysis
 from assistant.qa.answer.candidates import EvidenceFinder
+from assistant.qa.answer.facts import same_date
 from assistant.qa.answer.model import Evidence
 from assistant.qa.answer.question import Asked
 from assistant.qa.answer.ranker import SelectionModel, rerank
@@ -22,6 +24,8 @@ from assistant.qa.answer.weights import COMPARED_MAX, OTHER_DOCS, SAME_SECTION_W
 
 #: Question types whose answer is often completed by a second sentence of the same section.
 _COMPLETED_BY_NEXT = {"list", "general", "yes_no", "target", "deadline"}
+#: An entry into force on the day of signing, whose day is then the document's own date.
+_FROM_SIGNING = re.compile(r"kể từ ngày (?:ký|ban hành)", re.IGNORECASE)
 #: Question types where a sentence without a particular fact may still answer (from another document).
 _ANY_SENTENCE = {"general", "list", "yes_no"}
 
@@ -95,7 +99,19 @@ class Selector:
             extra = [e for e in supported[1:1 + SAME_SECTION_WINDOW] if e.doc.id == best.doc.id and e.line != best.line
                      and e.coverage >= best.coverage - w.same_section_gap and e not in chosen]
             chosen += extra[:1]
+        if analysis.intent == "deadline" and _FROM_SIGNING.search(best.fact or ""):
+            chosen += [e for e in [self._dated_line(best, supported)] if e is not None and e not in chosen]
         return chosen
+
+    def _dated_line(self, best: Evidence, supported: list[Evidence]) -> Evidence | None:
+        """"Có hiệu lực kể từ ngày ký": the sentence of the same document that gives the day it was signed
+        (its dated line), so the answer says which day that is."""
+        doc_id = best.doc.metadata.get("doc_id", "")
+        own = self.finder.corpus.issued.get(doc_id, "")
+        if not own:
+            return None
+        return next((e for e in supported if e.doc.metadata.get("doc_id") == doc_id and e.fact
+                     and any(same_date(part, own) for part in e.fact.split("; "))), None)
 
 
 def _one_per_document(supported: list[Evidence]) -> list[Evidence]:
