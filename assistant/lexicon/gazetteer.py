@@ -42,6 +42,29 @@ def find_provinces(text: str) -> list[str]:
     return seen
 
 
+@lru_cache(maxsize=1)
+def _alias_patterns() -> list[tuple[str, re.Pattern[str], bool]]:
+    """(province, pattern, whether it is matched in folded text) for each short form of a province."""
+    out = []
+    for name, forms in vocabulary.province_aliases().items():
+        for form in forms:
+            if len(form) <= 3 and form.isupper():
+                out.append((name, re.compile(rf"(?<![\wÀ-ỹ]){re.escape(form)}(?![\wÀ-ỹ])"), False))
+            else:
+                key = re.escape(fold(form)).replace(r"\ ", r"\s*").replace(r"\.", r"\.?").replace(r"\-", r"\s*-?\s*")
+                out.append((name, re.compile(rf"(?<![\w]){key}(?![\w])"), True))
+    return out
+
+
+def find_places(text: str) -> list[str]:
+    """Provinces a question names: by name (:func:`find_provinces`) or by a short form people type
+    ("TP.HCM", "HN", "BN"; provinces.toml ``aliases``), in order of first mention."""
+    folded = fold(text)
+    hits = [(m.start(), name) for name, pat, on_folded in _alias_patterns()
+            for m in pat.finditer(folded if on_folded else text)]
+    return list(dict.fromkeys(find_provinces(text) + [name for _, name in sorted(hits)]))
+
+
 def canonical_province(name: str) -> str | None:
     """Map user input ("lang son", "Lạng Sơn") to the canonical province name."""
     found = find_provinces(name)
@@ -70,3 +93,22 @@ def canonical_terms(folded_text: str) -> str:
     for pattern, abbr in _canonical_patterns():
         folded_text = pattern.sub(abbr, folded_text)
     return folded_text
+
+
+@lru_cache(maxsize=1)
+def _chat_patterns() -> list[tuple[re.Pattern[str], str]]:
+    out = []
+    for word, spellings in vocabulary.chat_words().items():
+        for spelling in sorted(spellings, key=len, reverse=True):
+            guard = r"(?<!bao )" if word == "bao nhiêu" else ""
+            out.append((re.compile(rf"{guard}(?<![\wÀ-ỹ/.&-]){re.escape(spelling)}(?![\wÀ-ỹ/.&-])"), word))
+    return out
+
+
+def normalise_chat(text: str) -> str:
+    """Chat spellings replaced by the words they stand for ("đc hưởng … ko" -> "được hưởng … không";
+    abbreviations.toml ``[chat]``), only where written in lower case, so "K" or "TP" in a name stay."""
+    for pattern, word in _chat_patterns():
+        text = pattern.sub(word, text)
+    return text
+

@@ -72,9 +72,21 @@ def provinces() -> tuple[str, ...]:
 
 
 @cache
+def province_aliases() -> Mapping[str, tuple[str, ...]]:
+    """Province -> the short forms people type for it in questions."""
+    return _frozen_map({k: tuple(v) for k, v in _load("provinces").get("aliases", {}).items()})
+
+
+@cache
 def abbreviations() -> Mapping[str, tuple[str, ...]]:
     """Abbreviation -> its long forms, in file order."""
     return _frozen_map({k: tuple(v) for k, v in _load("abbreviations")["abbreviations"].items()})
+
+
+@cache
+def chat_words() -> Mapping[str, tuple[str, ...]]:
+    """Word -> the chat spellings people type for it ("ko", "đc", "bn")."""
+    return _frozen_map({k: tuple(v) for k, v in _load("abbreviations").get("chat", {}).items()})
 
 
 @cache

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.lexicon import vocabulary
-from assistant.lexicon.gazetteer import ABBREVIATIONS, find_provinces
+from assistant.lexicon.gazetteer import ABBREVIATIONS, find_places, normalise_chat
 from assistant.lexicon.relations import DOC_DATE_Q, relation_of
 from assistant.lexicon.text import fold, has_diacritics, nfc
 
@@ -193,10 +193,11 @@ def doc_numbers(question: str) -> list[str]:
 
 
 def analyse(question: str) -> QueryAnalysis:
-    q = nfc(question).strip()
-    english = is_english(q)
+    typed = nfc(question).strip()
+    english = is_english(typed)
+    q = typed if english else normalise_chat(typed)  # "có đc hưởng ko" is read as "có được hưởng không"
     intent = detect_intent(q)
-    provinces = find_provinces(q)
+    provinces = find_places(q)
     numbers = doc_numbers(q)
     if intent != "comparison" and len(provinces) >= 2 and re.search(r"\bva\b|\band\b|,", fold(q)):
         intent = "comparison"
@@ -219,7 +220,7 @@ def analyse(question: str) -> QueryAnalysis:
         years=[int(y) for y in _YEAR.findall(q)],
         roles=detect_roles(q),
         english=english,
-        no_diacritics=not english and not has_diacritics(q) and bool(re.search(r"[a-zA-Z]{2,}", q)),
+        no_diacritics=not english and not has_diacritics(typed) and bool(re.search(r"[a-zA-Z]{2,}", typed)),
         expansions=expansions,
         relation=relation_of(q),
     )
@@ -229,6 +230,10 @@ _FOLLOW_UP = re.compile(r"^(?:còn|thế còn|vậy còn|con|the con|vay con|wha
                         r"|th[eế] nào\??$", re.IGNORECASE)
 
 
+# a follow-up's first word ("Còn …", "Vậy …", "Cụ thể …") and, with accents written, a word pointing back
+# ("các chức năng đó", "văn bản này"); without accents "do" is also "by", so only the forms above count
+_LEAD_CUE = re.compile(r"^(?:còn|thế còn|vậy còn|vậy|thế|cụ thể|con|vay con|the con|vay|cu the)\b", re.IGNORECASE)
+_POINTING = re.compile(r"(?<![\wÀ-ỹ])(?:đó|này|ấy|nói trên)(?![\wÀ-ỹ])")
 _DEMONSTRATIVE = re.compile(r"\b(?:nay|do|ay|tren|it|that|this|these|those|its)\b\s*\??$|\b(?:van ban|ke hoach|quyet dinh"
                             r"|de an|co quan|don vi|tinh|chi so|so) (?:nay|do|ay|tren)\b")
 
@@ -243,18 +248,25 @@ def contextualise(question: str, history: list[str] | None) -> str:
     if not history:
         return q
     previous = nfc(history[-1]).strip()
-    if _DEMONSTRATIVE.search(fold(q)) and not find_provinces(q) and not doc_numbers(q):
+    if _DEMONSTRATIVE.search(fold(q)) and not find_places(q) and not doc_numbers(q):
         # "Ai ký văn bản đó?": carry the previous question's document and province over
-        entities = [m.group(0).strip() for m in _DOC_REF.finditer(previous)] + find_provinces(previous)
+        entities = [m.group(0).strip() for m in _DOC_REF.finditer(previous)] + find_places(previous)
         if entities:
             stem = re.sub(r"[?？]\s*$", "", q)
             return f"{stem} ({', '.join(dict.fromkeys(entities))})?"
         return q
     short = len(q.split()) <= 8
     if not (short and (_FOLLOW_UP.search(q) or len(q.split()) <= 4)):
+        if (_LEAD_CUE.match(q) or _POINTING.search(q.lower())) and not find_places(q) and not doc_numbers(q):
+            # a longer follow-up ("Còn báo cáo định kỳ thì Sở gửi những cơ quan nào?", "Cụ thể các chức năng
+            # đó gồm những gì?"): its own words, in the previous question's document and province
+            entities = [m.group(0).strip() for m in _DOC_REF.finditer(previous)] + find_places(previous)
+            if entities:
+                stem = re.sub(r"[?？]\s*$", "", q)
+                return f"{stem} ({', '.join(dict.fromkeys(entities))})?"
         return q
-    new_places = find_provinces(q)
-    old_places = find_provinces(previous)
+    new_places = find_places(q)
+    old_places = find_places(previous)
     rewritten = previous
     if new_places:
         folded_prev = fold(previous)
