@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -170,6 +171,31 @@ def test_changed_file_is_updated_and_others_skipped(docs: Path, settings: Settin
     assert new_hash == content_hash(path.read_bytes(), settings)
     assert all(m["doc_hash"] == new_hash for m in metas if m["doc_id"] == LAI_CHAU)  # no stale chunk left
     assert any("quý IV năm 2030" in t for t, m in zip(texts, metas, strict=True) if m["doc_id"] == LAI_CHAU)
+
+
+def test_a_better_reading_of_an_unchanged_file_indexes_it_again(docs: Path, settings: Settings,
+                                                                monkeypatch: pytest.MonkeyPatch):
+    """A new metadata extractor that reads another province or number from the same bytes: that document's
+    chunks carry the new reading (the others are skipped), unless a person set its metadata."""
+    import assistant.index.build as build
+
+    ingest([docs], settings, progress=False)
+    read = build.resolve_metadata
+
+    def better(text, path, catalog):
+        meta = read(text, path, catalog)
+        return replace(meta, province="Điện Biên") if meta.doc_id == LAI_CHAU else meta
+
+    monkeypatch.setattr(build, "resolve_metadata", better)
+    report = ingest([docs], settings, progress=False)
+    assert report.updated == [LAI_CHAU] and report.skipped == [BINH_THUAN]
+    store = reopen(settings)
+    _, _, metas = store.all_chunks()
+    assert {m["province"] for m in metas if m["doc_id"] == LAI_CHAU} == {"Điện Biên"}
+    assert store.documents()[LAI_CHAU]["province"] == "Điện Biên"
+    assert ingest([docs], settings, progress=False).updated == []  # read the same way again: skipped
+    registry = reopen(settings).documents()[LAI_CHAU]
+    assert build._changed_metadata({**registry, "added_by": "cán bộ"}, {**registry, "province": "Lai Châu"}) == []
 
 
 def test_deleted_file_is_removed(docs: Path, settings: Settings):

@@ -100,7 +100,8 @@ def test_load_catalog_edge_cases(tmp_path: Path):
     ("daklak_ct012_2025.txt", "012/CT-UBND", "2025-11-26", "Đắk Lắk", "Chỉ thị"),
     ("dongnai_kh179_2025.txt", "179/KH-UBND", "2025-11-18", "Đồng Nai", "Kế hoạch"),
     ("qd2629_ttg_chinhphuso_2025.txt", "2629/QĐ-TTg", "2025-12-01", "", "Quyết định"),
-    ("nd170_2025_congchuc.txt", "170/2025/NĐ-CP", "2025-02-18", "", "Nghị định"),
+    # no dated line in the header; the appendix says "Kèm theo Nghị định số 170/2025/NĐ-CP ngày 30 tháng 6 năm 2025"
+    ("nd170_2025_congchuc.txt", "170/2025/NĐ-CP", "2025-06-30", "", "Nghị định"),
     ("nd25_2025_bonoivu.txt", "25/2025/NĐ-CP", "2025-02-21", "", "Nghị định"),
 ])
 def test_extract_metadata_of_2025_documents(name, so_hieu, date, province, doc_type):
@@ -187,3 +188,27 @@ def test_doc_id_for_slugs(name: str, slug: str):
 def test_doc_id_for_is_normalisation_proof():
     nfc = "Kế hoạch Lạng Sơn.txt"
     assert doc_id_for(Path(unicodedata.normalize("NFD", nfc))) == doc_id_for(Path(nfc)) == "ke-hoach-lang-son"
+
+
+def test_a_ministrys_letter_is_national_and_a_citys_plan_is_not():
+    from assistant.ingest.metadata import extract_metadata
+
+    ministry = ("BỘ NỘI VỤ\n|\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nSố:10988/BNV-CQĐP\n"
+                "Hà Nội, ngày 21 tháng 11 năm 2025\nKính gửi: Các bộ, ngành")
+    got = extract_metadata(ministry, Path("cv.txt"))
+    assert (got["province"], got["so_hieu"], got["date_issued"]) == ("", "10988/BNV-CQĐP", "2025-11-21")
+    city = ("ỦY BAN NHÂN DÂN\nTHÀNH PHỐ HỒ CHÍ MINH\n|\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nSố: 2820/QĐ-UBND\n"
+            "Thành phố Hồ Chí Minh, ngày 19 tháng 11 năm 2025\nQUYẾT ĐỊNH\nBan hành Kế hoạch triển khai Quyết định "
+            "số 06/QĐ-TTg ngày 02/01/2025 của Thủ tướng Chính phủ")
+    assert extract_metadata(city, Path("qd.txt"))["province"] == "Hồ Chí Minh"
+
+
+def test_a_letter_without_a_header_takes_no_cited_number_or_date():
+    from assistant.ingest.metadata import extract_metadata
+
+    letter = ("Kính gửi: Các cơ quan tham mưu thuộc Bộ\nThủ tướng Chính phủ đã ban hành Chỉ thị số 33/CT-TTg ngày "
+              "06/11/2025 về đẩy mạnh việc thực hiện các nhiệm vụ.")
+    got = extract_metadata(letter, Path("cv6225.txt"))
+    assert got["so_hieu"] == "" and got["date_issued"] == ""
+    news = "UBND tỉnh ban hành Kế hoạch số 4912/KH-UBND ngày 15/12/2023 về cải cách hành chính năm 2024."
+    assert extract_metadata(news, Path("tin.txt"))["so_hieu"] == "4912/KH-UBND"

@@ -64,7 +64,7 @@ def load_catalog(directory: Path) -> dict[str, dict[str, str]]:
 
 
 _SO_HIEU = re.compile(r"Số\s*(?:hiệu)?\s*:?\s*(\d{1,5}(?:/\d{4})?/[A-ZĐ][A-ZĐa-z\-]*(?:-[A-ZĐ]+)*)")
-_REF_IN_TEXT = re.compile(r"\b(?:Kế hoạch|Quyết định|Chỉ thị|Nghị định)\s+(?:số\s+)?(\d{1,5}(?:/\d{4})?/[A-ZĐ][A-ZĐ\-]+)")
+_REF_IN_TEXT = re.compile(r"\b(?:Kế hoạch|Quyết định|Chỉ thị|Nghị định)\s+(?:số\s+)?(\d{1,5}(?:/\d{4})?/[A-ZĐ][A-ZĐa-z\-]+)")
 _DATE_NUMERIC = re.compile(r"(?:Ngày ban hành|[Nn]gày)\s+(\d{1,2})/(\d{1,2})/(\d{4})")
 _PERIOD = re.compile(r"giai đoạn\s+(\d{4})\s*[-–]\s*(\d{4})", re.IGNORECASE)
 _DOC_TYPES = [("KẾ HOẠCH", "Kế hoạch"), ("QUYẾT ĐỊNH", "Quyết định"), ("CHỈ THỊ", "Chỉ thị"),
@@ -73,18 +73,48 @@ _DOC_TYPES = [("KẾ HOẠCH", "Kế hoạch"), ("QUYẾT ĐỊNH", "Quyết đ�
 _ISSUER = re.compile(r"(ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN|CHÍNH PHỦ|THỦ TƯỚNG CHÍNH PHỦ|BỘ [A-ZĐÀ-Ỹ ]+)")
 
 
+# the issuing body at the top left of a national document's header (a ministry, the Government, the
+# National Assembly's bodies, a central steering committee)
+_NATIONAL_ISSUER = re.compile(r"^[\W_]*(?:BỘ\s|CHÍNH PHỦ|THỦ TƯỚNG|VĂN PHÒNG CHÍNH PHỦ|QUỐC HỘI|ỦY BAN THƯỜNG VỤ"
+                              r"|UỶ BAN THƯỜNG VỤ|BAN CHỈ ĐẠO)")
+
+
+def _is_national(head: str) -> bool:
+    """A document of a national body, whose header names no province (the place of its dated line,
+    "Hà Nội, ngày …", is where it was signed, not the province it is about)."""
+    upper = head.upper()
+    end = upper.find("CỘNG HÒA", 0, 800)
+    block = upper[:end] if end >= 0 else upper[:200]
+    if re.search(r"TỈNH|THÀNH PHỐ", block):
+        return False
+    if _NATIONAL_ISSUER.search(block):
+        return True
+    return "CHÍNH PHỦ" in upper[:400] and not re.search(r"TỈNH|THÀNH PHỐ", upper[:400])
+
+
 def extract_metadata(text: str, path: Path) -> dict[str, str]:
     """Best-effort metadata from a document's own header ("Số:", "ngày … tháng … năm …", "UBND TỈNH …")."""
     head = nfc(text[:6000])
     out: dict[str, str] = {}
-    m = _SO_HIEU.search(head) or _REF_IN_TEXT.search(head)
+    # without a "Số:" line, a number in the running text is the document's own only before it starts
+    # addressing or citing ("Kính gửi", "Căn cứ", "Thực hiện …"): after that, numbers are of cited documents
+    opening = re.split(r"Kính gửi|Căn cứ|Thực hiện|đã ban hành", head, maxsplit=1)[0]
+    m = _SO_HIEU.search(head) or _REF_IN_TEXT.search(opening)
     out["so_hieu"] = m.group(1) if m else ""
-    m = DATE_IN_WORDS.search(head)
+    dated = re.sub(r"\*+", "", opening)  # "ngày **24 **tháng 11": markdown inside the dated line
+    m = DATE_IN_WORDS.search(dated)  # the dated line is in the header, before anything is cited
     if m:
         out["date_issued"] = f"{int(m.group(3)):04d}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
     else:
-        m = _DATE_NUMERIC.search(head)
+        m = _DATE_NUMERIC.search(dated)
         out["date_issued"] = f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}" if m else ""
+    if not out["date_issued"] and out["so_hieu"]:
+        # no dated line in the header: the appendix names the document with its date ("Kèm theo Nghị
+        # định số 170/2025/NĐ-CP ngày 30 tháng 6 năm 2025")
+        own = re.search(re.escape(out["so_hieu"]) + r"[\w/-]*\s*,?\s*(" + DATE_IN_WORDS.pattern + ")", nfc(text))
+        if own:
+            day, month, year = (int(g) for g in DATE_IN_WORDS.search(own.group(1)).groups()[:3])
+            out["date_issued"] = f"{year:04d}-{month:02d}-{day:02d}"
     m = _PERIOD.search(head)
     out["period"] = f"{m.group(1)}-{m.group(2)}" if m else ""
     doc_type = ""
@@ -105,7 +135,7 @@ def extract_metadata(text: str, path: Path) -> dict[str, str]:
             break
     out["doc_type"] = doc_type
     provinces = find_provinces(re.sub(r"\s+", " ", head[:1500]))
-    national = "CHÍNH PHỦ" in head[:400].upper() and "TỈNH" not in head[:400].upper()
+    national = _is_national(head)
     # the issuing province: "UBND TỈNH X" / "X, ngày … tháng …" in the header, wherever the header starts
     m = re.search(r"(?:TỈNH|Tỉnh)\s+([^\n|,;]{3,30}?)\s*(?:\n|\||-{3,}|$)|\n\s*\*?([^\n|,*]{3,30}),\s*ngày\s+\d", head)
     named = find_provinces(m.group(1) or m.group(2)) if m else []
