@@ -117,3 +117,18 @@ def test_in_force_from_signing_is_said_with_the_day_it_was_signed():
     statement = got.answer.split("**Căn cứ:**")[0]
     assert "**kể từ ngày ban hành**" in statement and "**ngày 24 tháng 11 năm 2025**" in statement
     assert len(got.citations) == 2
+
+
+def test_the_date_of_a_cited_document_is_the_one_written_after_its_number():
+    letter = _chunk("cv", "10988/BNV-CQĐP", "Công văn", "Phần mở đầu",
+                    "BỘ NỘI VỤ\nSố: 10988/BNV-CQĐP | Hà Nội, ngày 25 tháng 11 năm 2025\n"
+                    "Bộ Chính trị, Ban Bí thư đã có Kết luận số 212-KL/TW ngày 18/11/2025, trong đó yêu cầu rà soát "
+                    "chức năng, nhiệm vụ của cơ quan chuyên môn.")
+    corpus = CorpusView(build_idf([letter.page_content]), issued={"cv": "2025-11-25"})
+    got = ExtractiveAnswerer(corpus, threshold=0.2).answer(
+        analyse("Kết luận số 212-KL/TW được nhắc trong Công văn 10988/BNV-CQĐP ban hành ngày nào?"), [letter])
+    statement = got.answer.split("**Căn cứ:**")[0]
+    assert "18/11/2025" in statement and "25 tháng 11" not in statement
+    own = ExtractiveAnswerer(corpus, threshold=0.2).answer(analyse("Công văn 10988/BNV-CQĐP ban hành ngày nào?"),
+                                                           [letter])
+    assert "25 tháng 11 năm 2025" in own.answer.split("**Căn cứ:**")[0]

@@ -235,3 +235,17 @@ def test_people():
     found = texts(extract.people("Người ký Trần Tiến Dũng; CHỦ TỊCH Đặng Văn Minh; Văn phòng UBND tỉnh; Hà Nội."))
     assert found == ["Trần Tiến Dũng", "Đặng Văn Minh"]
     assert extract.people("Sở Nội vụ chủ trì, phối hợp với Văn phòng UBND tỉnh.") == []
+
+
+def test_the_first_passages_of_each_ranker_survive_the_fusion():
+    from assistant.qa.retrieve import _with_heads
+
+    fused = ["a", "b", "c", "d", "e", "f", "g", "h"]
+    # both rankers' heads already in the fused top five: nothing moves
+    assert _with_heads(fused, [["a", "c"], ["b", "d"]], 6, 2) == fused[:6]
+    # BM25 puts "g" first, the dense ranking far below: it takes the fifth place, the rest keeps its order
+    assert _with_heads(fused, [["a", "b"], ["g", "a"]], 6, 2) == ["a", "b", "c", "d", "g", "e"]
+    # never more than three of the first five are moved in, and k is kept
+    got = _with_heads(fused, [["h", "g"], ["f", "e"]], 10, 2)
+    assert got[:2] == ["a", "b"] and len(got) == len(set(got)) == 8
+    assert _with_heads(fused, [["h"], []], 3, 1) == ["a", "b", "h"]

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     candidates: int = 30
     top_k: int = 6
     rrf_k: int = 60
+    #: The first N passages of the dense and of the BM25 ranking are always among the first five returned.
+    retrieval_heads: int = Field(default=2, ge=0)
     #: Minimum weighted coverage of the question's terms by an evidence sentence; below it we abstain.
     abstain_threshold: float = 0.2
     #: Probability of being right below which a drafted fact is not stated, only its passages shown;

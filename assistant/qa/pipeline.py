@@ -97,7 +97,8 @@ class Pipeline:
         self.embeddings.embed_query("khởi động")  # load the model now, not on the first question
         step("embedding model")
         self.retriever = HybridRetriever(index=self.index, embeddings=self.embeddings, k=self.settings.top_k,
-                                         candidates=self.settings.candidates, rrf_k=self.settings.rrf_k)
+                                         candidates=self.settings.candidates, rrf_k=self.settings.rrf_k,
+                                         heads=self.settings.retrieval_heads)
         self.corpus = CorpusView.from_index(self.index, self.embeddings)
         self.answerer = ExtractiveAnswerer(self.corpus, threshold=self.settings.abstain_threshold,
                                            selector=shipped_selector() if self.settings.learned_selection else None)

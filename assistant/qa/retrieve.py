@@ -104,6 +104,18 @@ def rrf(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
     return dict(scores)
 
 
+def _with_heads(fused: list[str], rankings: list[list[str]], k: int, heads: int) -> list[str]:
+    """The fused top ``k``, with the first ``heads`` of every ranking in it. RRF buries a passage that one
+    ranker puts first and the other ranks low: the only passage naming "phường Mường Thanh" (BM25 first,
+    dense 18th) or an English question's passage (dense first; BM25 has few words to match). Those heads
+    take the last of the first five places (a reader looks at five), the fused order above them unchanged."""
+    top = fused[: min(k, 5)]
+    missing = list(dict.fromkeys(c for r in rankings for c in r[:heads] if c not in top))[: max(0, len(top) - 2)]
+    kept = top[: len(top) - len(missing)]
+    head = kept + [c for c in fused if c in missing]
+    return head + [c for c in fused if c not in head][: k - len(head)]
+
+
 class HybridRetriever(BaseRetriever):
     """Dense + BM25 with RRF; returns ``Document``s whose metadata carry the chunk's place and scores."""
 
@@ -114,6 +126,8 @@ class HybridRetriever(BaseRetriever):
     k: int = 6
     candidates: int = 30
     rrf_k: int = 60
+    #: The first ``heads`` of the dense and of the BM25 ranking are always returned (see :func:`_with_heads`).
+    heads: int = 2
     filters: dict[str, Any] | None = None
 
     def dense_query(self, analysis: QueryAnalysis) -> str:
@@ -233,7 +247,9 @@ class HybridRetriever(BaseRetriever):
                 if cid not in top:
                     fused[cid] = max(fused.get(cid, 0.0), floor * 0.99 - rank * 1e-6)
         dense_score = dict(dense)
-        ranked = sorted(fused, key=lambda c: -fused[c])[:k]
+        order = sorted(fused, key=lambda c: -fused[c])
+        ranked = _with_heads(order, rankings[:2], k, self.heads)
+        moved = set(ranked[:5]) - set(order[: min(k, 5)])
         docs = []
         for rank, cid in enumerate(ranked, start=1):
             chunk = self.index.chunks[self.index.position[cid]]
@@ -243,7 +259,9 @@ class HybridRetriever(BaseRetriever):
                 page_content=chunk.text,
                 metadata={**chunk.metadata, "chunk_id": cid, "rank": rank, "score": round(fused[cid], 6),
                           "dense_score": round(dense_score.get(cid, 0.0), 4),
-                          "bm25_score": round(float(scores[pos]), 4)},
+                          "bm25_score": round(float(scores[pos]), 4),
+                          # a ranker's first passage moved up past fused scores above its own
+                          "head": cid in moved},
             ))
         return docs
 

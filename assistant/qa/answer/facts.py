@@ -146,6 +146,12 @@ class FactFinder:
             dates = extract.dates(sentence)
             own = self.corpus.issued.get(doc.metadata.get("doc_id", ""), "")
             said = [m.group(0) for m in DOC_DATE_Q.finditer(focus)]
+            cited = _cited_numbers(asked, doc)
+            if cited:
+                # "Kết luận số 212-KL/TW, được nhắc trong Công văn 10988, ban hành ngày nào?": the date written
+                # right after that number, never the citing document's own date
+                dates = [d for d in dates if _follows_number(sentence, d, cited)]
+                return (_joined(f.text for f in dates), 1.0) if dates else (None, None)
             # "… đều có hiệu lực từ ngày ký. Văn bản nào ban hành sau?": the last date named is the one asked
             effective = "hieu luc" in (said[-1] if said else focus)
             if own and not (said and effective) and re.search(r"ban hanh|thong qua|issued|adopted|\bky\b|signed",
@@ -160,6 +166,23 @@ class FactFinder:
         # "Thực hiện Kế hoạch số 283/KH-UBND ngày 24/9/2025": the cited document's date is no time asked for
         found = [f for f in found if not extract.of_cited_document(sentence, f)]
         return (_joined(f.text for f in found), None) if found else (None, None)
+
+
+def _cited_numbers(asked: Asked, doc: Document) -> list[str]:
+    """The numbers the question names other than that of ``doc``, when it asks about a document ``doc``
+    cites (none when it compares documents, or when ``doc``'s own number is unknown)."""
+    own = re.match(r"0*(\d+)", doc.metadata.get("so_hieu", "") or "")
+    if not own or asked.analysis.intent == "comparison":
+        return []
+    return [n for n in asked.analysis.doc_numbers if n != own.group(1)]
+
+
+def _follows_number(sentence: str, found: extract.Found, numbers: list[str]) -> bool:
+    """Whether the date ``found`` is written right after one of the document ``numbers`` ("… số 212-KL/TW ngày
+    18/11/2025", "Nghị định 25/2025/NĐ-CP ngày …"); the date's own year is not a document number."""
+    before = sentence[max(0, found.start - 60):found.start]
+    last = list(re.finditer(r"(?<![\d/.])0*(\d{2,5})(?=[/\-][^\s]*\s|\s+(?:của|ngày))", before))
+    return bool(last) and last[-1].group(1) in numbers and extract.of_cited_document(sentence, found)
 
 
 def _column_wanted(asked: Asked) -> str | None:
