@@ -21,6 +21,7 @@ from assistant.core.settings import Settings, get_settings
 from assistant.index.build import content_hash, discover, ingest, main
 from assistant.index.store import REGISTRY, Store, StoreError, chroma_where, indexed_text
 from assistant.ingest.chunking import chunk_document
+from assistant.ingest.metadata import changed_metadata
 from assistant.ingest.parsing import parse_document
 from tests.corpus import BINH_THUAN, DATA, EXTRA, LAI_CHAU, ROOT, SMALL_MODEL, TUYEN_QUANG, needs_small_model
 
@@ -195,7 +196,7 @@ def test_a_better_reading_of_an_unchanged_file_indexes_it_again(docs: Path, sett
     assert store.documents()[LAI_CHAU]["province"] == "Điện Biên"
     assert ingest([docs], settings, progress=False).updated == []  # read the same way again: skipped
     registry = reopen(settings).documents()[LAI_CHAU]
-    assert build._changed_metadata({**registry, "added_by": "cán bộ"}, {**registry, "province": "Lai Châu"}) == []
+    assert changed_metadata({**registry, "added_by": "cán bộ"}, {**registry, "province": "Lai Châu"}) == []
 
 
 def test_deleted_file_is_removed(docs: Path, settings: Settings):

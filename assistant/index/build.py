@@ -38,7 +38,7 @@ from assistant.index.store import (
 from assistant.ingest.chunking import Chunk, chunk_document
 from assistant.ingest.commitments import EXTRACTOR_VERSION, commitment_rows
 from assistant.ingest.loaders import SUPPORTED, LoadError, load_text
-from assistant.ingest.metadata import DocMeta, load_catalog, resolve_metadata
+from assistant.ingest.metadata import DocMeta, changed_metadata, load_catalog, resolve_metadata
 from assistant.ingest.parsing import PARSER_VERSION, ParsedDocument, parse_document
 
 if TYPE_CHECKING:
@@ -298,7 +298,7 @@ def _read_file(run: _Run, path: Path) -> None:
     run.current.add(meta.doc_id)
     digest = content_hash(data, run.settings)
     previous = run.known.get(meta.doc_id)
-    changed = _changed_metadata(previous, {**meta.to_dict(), **extra}) if previous else []
+    changed = changed_metadata(previous, {**meta.to_dict(), **extra}) if previous else []
     if changed:
         # a better reading of the same file (a new metadata extractor): its number, title and province are
         # in every chunk's metadata and embedded text, so the document is indexed again
@@ -318,18 +318,6 @@ def _read_file(run: _Run, path: Path) -> None:
         return
     run.extra[meta.doc_id] = extra
     _index_document(run, path, meta, text, digest)
-
-
-#: The fields read from a document that its chunks carry (and its embedded text begins with).
-_READ_FIELDS = ("title", "so_hieu", "doc_type", "issuer", "province", "date_issued", "period")
-
-
-def _changed_metadata(previous: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
-    """The metadata fields whose value differs between the indexed entry and this reading of the file;
-    none for a document added through the documents desk, whose metadata a person checked (it wins)."""
-    if previous.get("added_by"):
-        return []
-    return [k for k in _READ_FIELDS if str(previous.get(k) or "") != str(fresh.get(k) or "")]
 
 
 def _index_document(run: _Run, path: Path, meta: DocMeta, text: str, digest: str) -> None:

@@ -6,6 +6,7 @@ import logging
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -165,3 +166,16 @@ def resolve_metadata(text: str, path: Path, catalog: dict[str, dict[str, str]]) 
     fields = ("title", "so_hieu", "doc_type", "issuer", "province", "date_issued", "period", "source_kind")
     return DocMeta(doc_id=doc_id_for(path), source_path=str(path.resolve()),
                    **{f: nfc(merged.get(f, "")) for f in fields})
+
+
+#: The fields read from a document that its chunks carry (and its embedded text begins with).
+READ_FIELDS = ("title", "so_hieu", "doc_type", "issuer", "province", "date_issued", "period")
+
+
+def changed_metadata(previous: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
+    """The fields of :data:`READ_FIELDS` whose value differs between an indexed entry and a new reading of
+    its file (the ingest indexes such a file again); none for a document added through the documents desk,
+    whose metadata a person checked (it wins)."""
+    if previous.get("added_by"):
+        return []
+    return [k for k in READ_FIELDS if str(previous.get(k) or "") != str(fresh.get(k) or "")]
