@@ -298,12 +298,13 @@ def _read_file(run: _Run, path: Path) -> None:
     run.current.add(meta.doc_id)
     digest = content_hash(data, run.settings)
     previous = run.known.get(meta.doc_id)
-    changed = changed_metadata(previous, {**meta.to_dict(), **extra}) if previous else []
+    unchanged = bool(previous) and previous.get("hash") == digest
+    # a better reading of the same file (a new metadata extractor): its number, title and province are in
+    # every chunk's metadata and embedded text, so the document is indexed again
+    changed = changed_metadata(previous, {**meta.to_dict(), **extra}) if unchanged else []
     if changed:
-        # a better reading of the same file (a new metadata extractor): its number, title and province are
-        # in every chunk's metadata and embedded text, so the document is indexed again
         log.info("metadata of %s changed (%s): indexing it again", meta.doc_id, ", ".join(changed))
-    if previous and previous.get("hash") == digest and not changed:
+    if unchanged and not changed:
         if (previous.get("commitments") or {}).get("version") != EXTRACTOR_VERSION:
             # a new commitments extractor: read the document again, without embedding it again
             parsed = parse_document(text)

@@ -78,6 +78,7 @@ _ISSUER = re.compile(r"(ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN|CHÍNH PHỦ|TH�
 # National Assembly's bodies, a central steering committee)
 _NATIONAL_ISSUER = re.compile(r"^[\W_]*(?:BỘ\s|CHÍNH PHỦ|THỦ TƯỚNG|VĂN PHÒNG CHÍNH PHỦ|QUỐC HỘI|ỦY BAN THƯỜNG VỤ"
                               r"|UỶ BAN THƯỜNG VỤ|BAN CHỈ ĐẠO)")
+_LOCAL = re.compile(r"TỈNH|THÀNH PHỐ")
 
 
 def _is_national(head: str) -> bool:
@@ -86,11 +87,11 @@ def _is_national(head: str) -> bool:
     upper = head.upper()
     end = upper.find("CỘNG HÒA", 0, 800)
     block = upper[:end] if end >= 0 else upper[:200]
-    if re.search(r"TỈNH|THÀNH PHỐ", block):
+    if _LOCAL.search(block):
         return False
     if _NATIONAL_ISSUER.search(block):
         return True
-    return "CHÍNH PHỦ" in upper[:400] and not re.search(r"TỈNH|THÀNH PHỐ", upper[:400])
+    return "CHÍNH PHỦ" in upper[:400] and not _LOCAL.search(upper[:400])
 
 
 def extract_metadata(text: str, path: Path) -> dict[str, str]:
@@ -112,9 +113,9 @@ def extract_metadata(text: str, path: Path) -> dict[str, str]:
     if not out["date_issued"] and out["so_hieu"]:
         # no dated line in the header: the appendix names the document with its date ("Kèm theo Nghị
         # định số 170/2025/NĐ-CP ngày 30 tháng 6 năm 2025")
-        own = re.search(re.escape(out["so_hieu"]) + r"[\w/-]*\s*,?\s*(" + DATE_IN_WORDS.pattern + ")", nfc(text))
+        own = re.search(re.escape(out["so_hieu"]) + r"[\w/-]*\s*,?\s*" + DATE_IN_WORDS.pattern, nfc(text))
         if own:
-            day, month, year = (int(g) for g in DATE_IN_WORDS.search(own.group(1)).groups()[:3])
+            day, month, year = (int(g) for g in own.groups())
             out["date_issued"] = f"{year:04d}-{month:02d}-{day:02d}"
     m = _PERIOD.search(head)
     out["period"] = f"{m.group(1)}-{m.group(2)}" if m else ""
@@ -159,17 +160,16 @@ def extract_metadata(text: str, path: Path) -> dict[str, str]:
     return out
 
 
+#: The fields read from a document that its chunks carry (and its embedded text begins with).
+READ_FIELDS = ("title", "so_hieu", "doc_type", "issuer", "province", "date_issued", "period")
+
+
 def resolve_metadata(text: str, path: Path, catalog: dict[str, dict[str, str]]) -> DocMeta:
     extracted = extract_metadata(text, path)
     entry = catalog.get(path.name, {})
     merged = {**extracted, **{k: v for k, v in entry.items() if v}}
-    fields = ("title", "so_hieu", "doc_type", "issuer", "province", "date_issued", "period", "source_kind")
     return DocMeta(doc_id=doc_id_for(path), source_path=str(path.resolve()),
-                   **{f: nfc(merged.get(f, "")) for f in fields})
-
-
-#: The fields read from a document that its chunks carry (and its embedded text begins with).
-READ_FIELDS = ("title", "so_hieu", "doc_type", "issuer", "province", "date_issued", "period")
+                   **{f: nfc(merged.get(f, "")) for f in (*READ_FIELDS, "source_kind")})
 
 
 def changed_metadata(previous: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
