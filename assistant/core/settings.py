@@ -50,9 +50,10 @@ class Settings(BaseSettings):
     #: Precision of the embedding model: auto (bf16 only on CPUs with native bf16, else float32),
     #: float32 or bfloat16. See assistant/index/precision.py.
     embedding_dtype: str = "auto"
-    #: How the embedding model is run: auto (directly with transformers when the model folder is a plain
-    #: transformer + pooling + dense + normalize stack, which starts ~4 s faster; else sentence-transformers)
-    #: or sentence-transformers (always). See assistant/index/encoder.py.
+    #: How the embedding model is run: auto (directly when the model folder is a plain transformer + pooling +
+    #: dense + normalize stack, which starts ~4 s faster, and EmbeddingGemma without transformers, faster still;
+    #: else sentence-transformers), transformers (directly, but always through transformers) or
+    #: sentence-transformers (always). See assistant/index/encoder.py and gemma_encoder.py.
     embedding_loader: str = "auto"
     collection: str = "cchc"
     #: URL of a Chroma server (``chroma run``), e.g. http://10.0.0.5:8000; empty = the local ``store`` folder.

@@ -3,8 +3,9 @@ embedding function), so that Chroma never falls back to its default model, which
 
 Models are loaded lazily and once per process: the Chroma function rebuilt from a collection's
 config and the LangChain wrapper share the same weights. A model folder that is a plain transformer,
-pooling, dense and normalize stack (EmbeddingGemma, MiniLM) is run directly with transformers
-(:mod:`assistant.index.encoder`: the same embeddings, without sentence-transformers' 4 s of imports).
+pooling, dense and normalize stack (EmbeddingGemma, MiniLM) is run directly (:mod:`assistant.index.encoder`:
+the same embeddings, without sentence-transformers' 4 s of imports), EmbeddingGemma even without transformers
+(:mod:`assistant.index.gemma_encoder`).
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ log = logging.getLogger(__name__)
 
 _LOCK = threading.Lock()
 _MODELS: dict[str, Any] = {}
-#: ``ASSISTANT_EMBEDDING_LOADER`` values: ``auto`` runs a plain model folder directly (see module docstring).
-LOADERS = ("auto", "sentence-transformers")
+#: ``ASSISTANT_EMBEDDING_LOADER`` values: ``auto`` runs a plain model folder directly (see module docstring),
+#: ``transformers`` too but always through transformers (EmbeddingGemma included: the reference path).
+LOADERS = ("auto", "transformers", "sentence-transformers")
 
 
 def load_model(name_or_path: str, threads: int = 2, dtype: str | None = None, loader: str | None = None) -> Any:
@@ -36,7 +38,8 @@ def load_model(name_or_path: str, threads: int = 2, dtype: str | None = None, lo
     ``dtype`` is ``auto`` (the default, from ``ASSISTANT_EMBEDDING_DTYPE``), ``float32`` or ``bfloat16``;
     see :mod:`assistant.index.precision`. A bf16 and a float32 index are interchangeable (cosine >= 0.99).
     ``loader`` is ``auto`` (the default, from ``ASSISTANT_EMBEDDING_LOADER``: a :class:`DirectEncoder` when the
-    folder is :func:`~assistant.index.encoder.supported`) or ``sentence-transformers``.
+    folder is :func:`~assistant.index.encoder.supported`), ``transformers`` (the same, never without
+    transformers) or ``sentence-transformers``.
     """
     from assistant.core.settings import get_settings
     from assistant.index.precision import choose_dtype
@@ -58,7 +61,8 @@ def load_model(name_or_path: str, threads: int = 2, dtype: str | None = None, lo
             return _MODELS[key]
         torch.set_num_threads(max(1, threads))
         started = time.perf_counter()
-        why_not_direct = "ASSISTANT_EMBEDDING_LOADER=sentence-transformers" if loader != "auto" else supported(path)
+        why_not_direct = ("ASSISTANT_EMBEDDING_LOADER=sentence-transformers" if loader == "sentence-transformers"
+                          else supported(path))
         kwargs: dict[str, Any] = {}
         if chosen == "bfloat16":
             kwargs["model_kwargs"] = {"torch_dtype": torch.bfloat16}
@@ -66,7 +70,8 @@ def load_model(name_or_path: str, threads: int = 2, dtype: str | None = None, lo
             kwargs["model_kwargs"] = {"torch_dtype": torch.float32}
         try:
             if why_not_direct is None:
-                model = DirectEncoder(path, torch.bfloat16 if chosen == "bfloat16" else torch.float32)
+                model = DirectEncoder(path, torch.bfloat16 if chosen == "bfloat16" else torch.float32,
+                                      transformers=loader == "transformers")
             else:
                 from sentence_transformers import SentenceTransformer
 
@@ -79,7 +84,7 @@ def load_model(name_or_path: str, threads: int = 2, dtype: str | None = None, lo
             ) from exc
         model.max_seq_length = min(model.max_seq_length or 512, 512)
         log.info("loaded embedding model %s as %s (%s) %s in %.1fs", path.name, chosen, why,
-                 "directly with transformers" if why_not_direct is None else
+                 f"directly with {model.backend}" if why_not_direct is None else
                  f"with sentence-transformers ({why_not_direct})", time.perf_counter() - started)
         _MODELS[key] = model
         return model

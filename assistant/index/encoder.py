@@ -12,6 +12,10 @@ tokens → Dense layers without activation → Normalize), with a ``tokenizer.js
 The embeddings are those of sentence-transformers: prompts prepended and counted in the pooling, inputs cut to
 ``max_seq_length`` tokens, texts batched longest first (measured on EmbeddingGemma: cosine 1.0000 to
 ``SentenceTransformer.encode`` for the questions and the indexed chunks; ``tests/test_encoder.py``).
+
+EmbeddingGemma's transformer itself is run without transformers (:mod:`assistant.index.gemma_encoder`: importing
+transformers and its Gemma-3 module and building the model cost several seconds more of the start); other
+folders (MiniLM, BERT) go through ``transformers.AutoModel``.
 """
 
 from __future__ import annotations
@@ -78,19 +82,30 @@ def supported(folder: Path) -> str | None:
 class DirectEncoder:
     """The model of a :func:`supported` folder with the part of ``SentenceTransformer`` that encodes text."""
 
-    def __init__(self, folder: Path, dtype: Any) -> None:
+    def __init__(self, folder: Path, dtype: Any, transformers: bool = False) -> None:
+        """``transformers=True`` runs even an EmbeddingGemma folder through transformers (the reference path)."""
         import torch
         from safetensors.torch import load_file
-        from transformers import AutoModel, TokenizersBackend
+
+        from assistant.index.gemma_encoder import GemmaModel, GemmaTokenizer, gemma_config
 
         mods = _modules(folder)
         st_config = folder / "config_sentence_transformers.json"
         self.prompts: dict[str, str] = _read(st_config).get("prompts") or {} if st_config.is_file() else {}
         bert_config = folder / "sentence_bert_config.json"
         self.max_seq_length: int = int(_read(bert_config).get("max_seq_length") or 512) if bert_config.is_file() else 512
-        self.tokenizer = TokenizersBackend.from_pretrained(str(folder), local_files_only=True)
-        self.model = AutoModel.from_pretrained(str(folder), dtype=dtype, local_files_only=True, use_cache=False)
-        self.model.eval()
+        gemma = None if transformers else gemma_config(folder)
+        #: "torch" when the transformer is :mod:`assistant.index.gemma_encoder`'s, else "transformers"
+        self.backend = "transformers" if gemma is None else "torch"
+        if gemma is not None:
+            self.tokenizer: Any = GemmaTokenizer(folder)  # parsed in a thread while the weights load
+            self.model: Any = GemmaModel(folder, dtype, gemma)
+        else:
+            from transformers import AutoModel, TokenizersBackend
+
+            self.tokenizer = TokenizersBackend.from_pretrained(str(folder), local_files_only=True)
+            self.model = AutoModel.from_pretrained(str(folder), dtype=dtype, local_files_only=True, use_cache=False)
+            self.model.eval()
         pooling = _read(folder / mods[1]["path"] / "config.json")
         self.cls_pooling = bool(pooling.get("pooling_mode_cls_token"))
         self.dense: list[torch.nn.Linear] = []
@@ -104,6 +119,16 @@ class DirectEncoder:
             self.dense.append(layer.eval())
         self.normalize = mods[-1]["type"] == _NORMALIZE
 
+    def _hidden(self, batch: list[str]) -> tuple[Any, Any]:
+        """The transformer's last hidden state for ``batch`` (padded, cut to ``max_seq_length``) and its mask."""
+        if self.backend == "torch":
+            ids, attention = self.tokenizer(batch, self.max_seq_length)
+            return self.model(ids, attention), attention
+        enc = self.tokenizer(batch, padding=True, truncation="longest_first", max_length=self.max_seq_length,
+                             return_tensors="pt")
+        out = self.model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
+        return out.last_hidden_state, enc["attention_mask"]
+
     def encode(self, texts: list[str], prompt_name: str | None = None, batch_size: int = 16) -> Any:
         """Unit-length float32 embeddings (numpy, one row per text, in the order given)."""
         import numpy as np
@@ -115,14 +140,11 @@ class DirectEncoder:
         parts: list[np.ndarray] = []
         with torch.inference_mode():
             for start in range(0, len(order), batch_size):
-                batch = [inputs[i] for i in order[start:start + batch_size]]
-                enc = self.tokenizer(batch, padding=True, truncation="longest_first", max_length=self.max_seq_length,
-                                     return_tensors="pt")
-                hidden = self.model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state
+                hidden, attention = self._hidden([inputs[i] for i in order[start:start + batch_size]])
                 if self.cls_pooling:
                     vec = hidden[:, 0]
                 else:
-                    mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                    mask = attention.unsqueeze(-1).to(hidden.dtype)
                     vec = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 for layer in self.dense:
                     vec = layer(vec)
