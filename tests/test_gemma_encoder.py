@@ -97,9 +97,10 @@ def test_float32_embeddings_are_transformers_and_sentence_transformers(fp32: dic
     for prompt, (new, old, st) in fp32["vectors"].items():
         for name, ref in (("transformers", old), ("sentence-transformers", st)):
             cosine = _cosines(new, ref)
-            report[f"{prompt} vs {name}"] = (float(cosine.min()), float(cosine.mean()))
+            report[f"{prompt} vs {name}"] = (round(float(cosine.min()), 7), round(float(cosine.mean()), 7),
+                                             float(np.abs(new - ref).max()))
             assert cosine.min() >= 0.9999, (prompt, name, cosine)
-    print("float32 cosine min/mean:", report)
+    print("float32 cosine min/mean, max abs difference:", report)
 
 
 def test_padding_and_the_sliding_window(fp32: dict, texts: dict[str, list[str]]):
@@ -126,7 +127,7 @@ def test_bfloat16_embeddings_are_transformers(fp32: dict, texts: dict[str, list[
     old = DirectEncoder(GEMMA, torch.bfloat16, transformers=True)
     new.max_seq_length = old.max_seq_length = MAX
     report = {}
-    for prompt, batch in (("query", texts["query"][:4]), ("document", texts["document"][-3:])):
+    for prompt, batch in (("query", texts["query"][:3]), ("document", texts["document"][-2:])):  # bf16 is slow here
         got = new.encode(batch, prompt, 4)
         same_dtype = _cosines(got, old.encode(batch, prompt, 4))
         full = fp32["vectors"][prompt][0][[texts[prompt].index(t) for t in batch]]

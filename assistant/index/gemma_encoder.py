@@ -157,18 +157,18 @@ class GemmaModel:
         return tables
 
     def _masks(self, attention_mask: torch.Tensor) -> dict[str, torch.Tensor | None]:
-        """Boolean (batch, 1, query, key) masks, True = attend; None where nothing is masked."""
+        """Boolean masks (broadcast to batch, heads, query, key), True = attend; None where nothing is masked."""
         valid = attention_mask.bool()[:, None, None, :]
         length = attention_mask.shape[1]
-        padded = not bool(valid.all())
-        if length <= self.window and not padded:
-            return {"full_attention": None, "sliding_attention": None}
+        keys = valid if not bool(valid.all()) else None  # padded keys are masked
+        if length <= self.window:  # the window covers the whole input
+            return {"full_attention": keys, "sliding_attention": keys}
         pos = torch.arange(length)
         sliding = ((pos[:, None] - pos[None, :]).abs() < self.window)[None, None] & valid
         # a padding query far from every real token would attend to nothing (NaN): let it see everything;
         # padded positions are left out of the pooling anyway
         sliding |= ~sliding.any(-1, keepdim=True)
-        return {"full_attention": valid if padded else None, "sliding_attention": sliding}
+        return {"full_attention": keys, "sliding_attention": sliding}
 
     def _attention(self, x: torch.Tensor, w: dict[str, torch.Tensor], rope: tuple[torch.Tensor, torch.Tensor],
                    mask: torch.Tensor | None) -> torch.Tensor:
