@@ -127,7 +127,7 @@ def test_bfloat16_embeddings_are_transformers(fp32: dict, texts: dict[str, list[
     old = DirectEncoder(GEMMA, torch.bfloat16, transformers=True)
     new.max_seq_length = old.max_seq_length = MAX
     report = {}
-    for prompt, batch in (("query", texts["query"][:3]), ("document", texts["document"][-2:])):  # bf16 is slow here
+    for prompt, batch in (("query", texts["query"][:2]), ("document", texts["document"][:2])):  # bf16 is emulated here: short texts
         got = new.encode(batch, prompt, 4)
         same_dtype = _cosines(got, old.encode(batch, prompt, 4))
         full = fp32["vectors"][prompt][0][[texts[prompt].index(t) for t in batch]]
