@@ -83,6 +83,8 @@ def load_rows(paths: Sequence[Path]) -> list[dict[str, Any]]:
         report = json.loads(path.read_text(encoding="utf-8"))
         name = Path(report["info"]["questions_file"]).name
         for row in report["results"]["ours"]:
+            if row.get("unsure") and row["signals"].get("places_missing"):
+                continue  # never stated, whatever the model says (a place without documents): nothing to learn
             if row.get("unsure"):
                 raise SystemExit(f"error: {path} has answers marked unsure; rerun it with "
                                  "ASSISTANT_CONFIDENCE_THRESHOLD=0 so that every drafted fact is stated")

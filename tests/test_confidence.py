@@ -9,6 +9,7 @@ import pytest
 
 from assistant.qa.answer.confidence import (
     PASSAGES_LEAD,
+    PLACES_MISSING_NOTE,
     UNSURE_PREFIX,
     ConfidenceModel,
     judge,
@@ -53,6 +54,13 @@ def test_unsure_answer_states_nothing_and_quotes_passages():
     assert a.answer.startswith(UNSURE_PREFIX) and PASSAGES_LEAD in a.answer
     assert "**" not in a.answer  # no fact in bold
     assert len(a.citations) == 3 and all(f"[{c.n}]" in a.answer and c.text in a.answer for c in a.citations)
+
+
+def test_a_fact_of_another_place_than_the_one_named_is_never_stated():
+    # "Bắc Kạn … giống như Cao Bằng?" with no document of Bắc Kạn: however sure, the fact is Cao Bằng's
+    a = judge(_answer(), {"support": 0.9, "places_missing": 1.0}, _model())
+    assert not a.confident and not a.abstained and "**" not in a.answer
+    assert PLACES_MISSING_NOTE in a.answer and a.answer.startswith(UNSURE_PREFIX)
 
 
 def test_threshold_override_and_abstention():

@@ -1,5 +1,6 @@
 """Questions about a document's own date (also comparing documents named by number), the words that
-tell a list from a lead body, and lists whose items are split over chunks or wrapped over lines."""
+tell a list from a lead body, lists whose items are split over chunks or wrapped over lines, and the
+numbers a question asks for by what they count or the tier of government they are said of."""
 
 from __future__ import annotations
 
@@ -132,3 +133,53 @@ def test_the_date_of_a_cited_document_is_the_one_written_after_its_number():
     own = ExtractiveAnswerer(corpus, threshold=0.2).answer(analyse("Công văn 10988/BNV-CQĐP ban hành ngày nào?"),
                                                            [letter])
     assert "25 tháng 11 năm 2025" in own.answer.split("**Căn cứ:**")[0]
+
+
+def test_a_yearly_deadline_answers_by_which_day():
+    text = ("Điều 5. Thời điểm đánh giá\nThời điểm đánh giá, xếp loại chất lượng công chức được tiến hành trước "
+            "ngày 15 tháng 12 hằng năm, trước khi thực hiện việc bình xét khen thưởng.")
+    rule = _chunk("qd", "212/2025/QĐ-UBND", "Quyết định", "Điều 5.", text)
+    corpus = CorpusView(build_idf([text, "Sở Nội vụ chủ trì tổng hợp báo cáo gửi Ủy ban nhân dân tỉnh."]))
+    got = ExtractiveAnswerer(corpus, threshold=0.2).answer(
+        analyse("Việc đánh giá, xếp loại chất lượng công chức hằng năm phải tiến hành trước ngày nào?"), [rule])
+    assert not got.abstained
+    assert "**ngày 15 tháng 12 hằng năm**" in got.answer.split("**Căn cứ:**")[0]
+
+
+def test_a_how_many_question_is_answered_by_the_number_before_the_noun_it_counts():
+    text = ("Điều 3. Cơ cấu tổ chức\na) Lãnh đạo Sở: Giám đốc và không quá 03 Phó Giám đốc.\n"
+            "b) 06 phòng chuyên môn: Phòng Xây dựng chính quyền; Phòng Công chức, viên chức; Văn phòng Sở.")
+    rule = _chunk("qd", "2920/QĐ-UBND", "Quyết định", "Điều 3.", text)
+    corpus = CorpusView(build_idf([text, "Sở Nội vụ chủ trì tổng hợp báo cáo gửi Ủy ban nhân dân tỉnh."]))
+    got = ExtractiveAnswerer(corpus, threshold=0.2).answer(
+        analyse("Theo Quyết định 2920/QĐ-UBND, Sở Nội vụ có bao nhiêu phòng chuyên môn?"), [rule])
+    assert not got.abstained
+    assert "**06 phòng chuyên môn**" in got.answer.split("**Căn cứ:**")[0]
+
+
+def test_a_sum_given_for_another_tier_of_government_does_not_answer():
+    text = ("Điều 15. Kinh phí thực hiện\n2. Ngân sách trung ương hỗ trợ một lần với định mức 100 tỷ đồng cho mỗi "
+            "đơn vị hành chính cấp tỉnh giảm và 500 triệu đồng cho mỗi đơn vị hành chính cấp xã giảm.")
+    rule = _chunk("nq", "76/2025/UBTVQH15", "Nghị quyết", "Điều 15.", text)
+    corpus = CorpusView(build_idf([text, "Sở Nội vụ chủ trì tổng hợp báo cáo gửi Ủy ban nhân dân tỉnh."]))
+    answerer = ExtractiveAnswerer(corpus, threshold=0.2)
+    commune = answerer.answer(analyse("Mỗi đơn vị hành chính cấp xã giảm được hỗ trợ bao nhiêu tiền?"), [rule])
+    assert "**500 triệu đồng**" in commune.answer.split("**Căn cứ:**")[0]
+    district = answerer.answer(analyse("Mỗi đơn vị hành chính cấp huyện giảm được hỗ trợ bao nhiêu tiền?"), [rule])
+    assert "**" not in district.answer.split("**Căn cứ:**")[0]
+
+
+def test_when_is_answered_by_the_lead_in_that_dates_the_items_under_it_or_by_a_time_counted_from_an_event():
+    text = ("2. Mục tiêu cụ thể\nĐến hết năm 2030:\n- Có 60% doanh nghiệp nhỏ và vừa ứng dụng công nghệ số.\n"
+            "Đến hết năm 2045:\n- 100% doanh nghiệp nhỏ và vừa, hợp tác xã ứng dụng công nghệ số.")
+    plan = _chunk("kh", "617/KH-UBND", "Kế hoạch", "I › 2. Mục tiêu cụ thể", text)
+    rule_text = ("Điều 8. Đăng ký dự tuyển lại\nSau 12 tháng, kể từ ngày quyết định kỷ luật buộc thôi việc có hiệu "
+                 "lực, công chức bị kỷ luật buộc thôi việc được đăng ký dự tuyển vào cơ quan nhà nước.")
+    rule = _chunk("nd", "172/2025/NĐ-CP", "Nghị định", "Điều 8.", rule_text)
+    corpus = CorpusView(build_idf([text, rule_text, "Sở Nội vụ chủ trì tổng hợp báo cáo."]))
+    answerer = ExtractiveAnswerer(corpus, threshold=0.2)
+    got = answerer.answer(analyse("Đến khi nào 100% doanh nghiệp nhỏ và vừa, hợp tác xã ứng dụng công nghệ số?"),
+                          [plan])
+    assert "**Đến hết năm 2045**" in got.answer.split("**Căn cứ:**")[0]
+    got = answerer.answer(analyse("Công chức bị buộc thôi việc khi nào được đăng ký dự tuyển lại?"), [rule])
+    assert "**Sau 12 tháng" in got.answer.split("**Căn cứ:**")[0]

@@ -184,6 +184,18 @@ def test_lower_case_definition_questions(question: str):
     assert detect_intent(question) == "definition"
 
 
+@pytest.mark.parametrize("intent, question", [
+    # an English question that opens by asking when: the "who" further on is a relative pronoun
+    ("deadline", "Under Decree 172/2025, when can a civil servant who was dismissed register again for recruitment?"),
+    ("deadline", "When must the units that failed report to the People's Committee?"),
+    # the abbreviation in a document's number is no term to define
+    ("target", "Under Huế City Resolution 34/2025/NQ-HĐND, what is the local counterpart funding ratio for Xã Phú Vinh?"),
+    ("definition", "Theo Kế hoạch 12/KH-UBND, PAPI là gì?"),
+])
+def test_what_english_and_numbered_questions_ask(intent: str, question: str):
+    assert detect_intent(question) == intent
+
+
 def test_two_provinces_make_a_comparison_with_a_sub_intent():
     a = analyse("Mục tiêu của Lạng Sơn và Quảng Ngãi?")
     assert a.intent == "comparison" and a.provinces == ["Lạng Sơn", "Quảng Ngãi"]

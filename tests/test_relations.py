@@ -92,6 +92,15 @@ def test_counts_need_the_counted_noun() -> None:
     assert relations.counted_noun("ke hoach co bao nhieu noi dung cai cach") == "noi dung"
 
 
+def test_counts_of_any_noun_take_as_much_of_it_as_the_text_repeats() -> None:
+    # the first two syllables must follow the number; the rest of the question's noun phrase is kept when written
+    assert [f.text for f in relations.counts("b) 06 phòng chuyên môn: Phòng Công chức", "phong chuyen mon co", 2)] == \
+        ["06 phòng chuyên môn"]
+    assert [f.text for f in relations.counts("nước ta có 34 tỉnh, thành phố, 3.321 xã, phường, đặc khu",
+                                             "xa phuong dac khu", 2)] == ["3.321 xã, phường, đặc khu"]
+    assert relations.counts("có 10 hộ kinh doanh", "ho so", 2) == []
+
+
 def test_contacts_find_phones_and_emails() -> None:
     assert [f.text for f in relations.contacts("Đường dây nóng: 0205 3812 345, email: cchc@langson.gov.vn")] == \
         ["0205 3812 345", "cchc@langson.gov.vn"]
@@ -215,6 +224,10 @@ def test_agent_of_a_passive_action() -> None:
         "Ban Giám sát đầu tư cộng đồng hoặc Ban Thanh tra nhân dân"]
     assert [f.text for f in relations.agents("Hồ sơ do Sở Tư pháp thẩm định trước khi trình.", "tham dinh")] == [
         "Sở Tư pháp"]
+    # a body named by its function, in lower case; "do" meaning "because" names no one
+    assert [f.text for f in relations.agents("Công chức được cử làm việc tại Trung tâm thì do cơ quan chủ quản "
+                                             "đánh giá, xếp loại chất lượng.", "danh gia")] == ["cơ quan chủ quản"]
+    assert relations.agents("Chậm trễ do đơn vị chưa bố trí kinh phí, do đó cần đánh giá lại.", "danh gia") == []
 
 
 def test_answer_names_a_body_outside_the_gazetteer_as_the_agent() -> None:

@@ -200,6 +200,11 @@ def test_times():
 def test_dates_and_money():
     assert texts(extract.dates("ngày 08/12/2021 và ngày 20 tháng 4 năm 2022, có hiệu lực kể từ ngày ký")) == \
         ["ngày 08/12/2021", "ngày 20 tháng 4 năm 2022", "kể từ ngày ký"]
+    # a day of every year: the deadline of a yearly report or review names no year
+    assert texts(extract.dates("tiến hành trước ngày 15 tháng 12 hàng năm; báo cáo trước ngày 20/11 hằng năm")) == \
+        ["ngày 15 tháng 12 hàng năm", "ngày 20/11 hằng năm"]
+    assert texts(extract.dates("ngày 15 tháng 12 năm 2025 hằng năm")) == ["ngày 15 tháng 12 năm 2025"]
+    assert extract.dates("trong 15 ngày hằng năm") == []
     assert texts(extract.money("bố trí 1.500 triệu đồng và 2 tỷ đồng")) == ["1.500 triệu đồng", "2 tỷ đồng"]
 
 

@@ -22,26 +22,31 @@ _UBND = r"(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)"
 MINISTRIES: tuple[str, ...] = vocabulary.ministries()  # agencies.toml
 _MINISTRY = "|".join(re.escape(d).replace(r"\ ", r"\s+") for d in sorted(MINISTRIES, key=len, reverse=True))
 _NAME_WORD = r"(?-i:[A-ZĐÀ-Ỹ])[\wÀ-ỹ]+"  # a capitalised word of a proper name
+# the provincial level: a province, or one of the six cities run by the centre (Hà Nội, Hải Phòng, Huế, …),
+# whose bodies are the same with "thành phố" for "tỉnh" (Công an thành phố, Ủy ban nhân dân thành phố)
+_PROVINCE = r"(?:tỉnh|thành\s+phố)"
 _AGENCY = re.compile(
     r"(?<![\wÀ-ỹ])("
     r"Sở\s+(?:" + _DEPT + r")"
     r"|Văn phòng\s+" + _UBND + r"\s+(?:tỉnh|thành phố|cấp tỉnh)"
-    r"|Văn phòng\s+(?:Đoàn ĐBQH và HĐND|HĐND)\s+tỉnh"
+    r"|Văn phòng\s+(?:Đoàn ĐBQH và HĐND|HĐND)\s+" + _PROVINCE +
     r"|" + _UBND + r"\s+(?:các\s+)?(?:cấp\s+)?(?:huyện, thị xã, thành phố|huyện, thành phố|xã, phường, thị trấn|"
-    r"xã, phường|tỉnh|huyện|xã)"
-    r"|Thanh tra\s+tỉnh|Công an\s+tỉnh|Ban\s+Chỉ\s+đạo\s+(?:CCHC|cải cách hành chính)(?:\s+(?:của\s+)?tỉnh)?"
-    r"|Ban\s+Dân\s+tộc(?:\s+tỉnh)?"
+    r"xã, phường|" + _PROVINCE + r"|huyện|xã)"
+    r"|(?:Thanh tra|Công an)\s+" + _PROVINCE + r"|Ban\s+Chỉ\s+đạo\s+(?:CCHC|cải cách hành chính)(?:\s+(?:của\s+)?" + _PROVINCE
+    + r")?"
+    r"|Ban\s+Dân\s+tộc(?:\s+" + _PROVINCE + r")?"
     r"|Bộ\s+(?:" + _MINISTRY + r")"
-    r"|Bộ\s+Chỉ\s+huy\s+Quân\s+sự\s+tỉnh|Bộ\s+Chính\s+trị"
+    r"|Bộ\s+(?:Chỉ\s+huy|Tư\s+lệnh)\s+Quân\s+sự\s+" + _PROVINCE + r"|Bộ\s+Chính\s+trị"
     r"|Văn phòng\s+Chính phủ|Thủ tướng\s+Chính phủ|Thanh tra\s+Chính phủ"
     r"|Ngân hàng Nhà nước(?:\s+Việt Nam)?(?:\s+(?:chi nhánh|Chi nhánh)(?:\s+" + _NAME_WORD + r"){1,3})?"
     r"|Thuế\s+(?:tỉnh\s+)?" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?"
-    r"|Trung tâm\s+Phục vụ\s+hành chính công(?:\s+tỉnh)?"
-    r"|Cục\s+Thuế\s+tỉnh|Kho bạc Nhà nước\s+tỉnh|Ủy ban Mặt trận Tổ quốc Việt Nam\s+tỉnh"
+    r"|Trung tâm\s+Phục vụ\s+hành chính công(?:\s+" + _PROVINCE + r")?"
+    r"|Cục\s+Thuế\s+" + _PROVINCE + r"|Kho bạc Nhà nước\s+" + _PROVINCE
+    + r"|Ủy ban Mặt trận Tổ quốc Việt Nam(?:\s+" + _PROVINCE + r")?"
     # proper names end at the first lower-case word, whatever the flags: (?-i:…) keeps the capital
-    r"|Đài Phát thanh và Truyền hình\s+tỉnh|Báo\s+" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?"
+    r"|Đài Phát thanh và Truyền hình\s+" + _PROVINCE + r"|Báo\s+" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?"
     r"|Trường Chính trị(?:\s+" + _NAME_WORD + r"){0,4}"
-    r"|các\s+sở,\s+ban,\s+ngành(?:\s+tỉnh)?"
+    r"|các\s+sở,\s+ban,\s+ngành(?:\s+" + _PROVINCE + r")?"
     r")",
     re.IGNORECASE,
 )
@@ -62,7 +67,9 @@ _TARGET = re.compile(
     r"(?<![\d/.,])(?:" + _NUMBER + r"\s*[-–]\s*" + _NUMBER + r"/\d+(?![\d/])|" + _NUMBER + r"/\d+(?![\d/])|" + _NUMBER + r"\s*%(?:\s*[-–]\s*" + _NUMBER
     + r"\s*%)?|" + _NUMBER + r"\s*(?:điểm|tỷ đồng|triệu đồng|đồng|thủ tục|hồ sơ|đơn vị|cơ quan|nhóm|lớp|người|lượt)"
     r"|(?:0?\d|1\d|20)\s+(?:nhóm|nhiệm vụ|mục tiêu|giải pháp|lĩnh vực|chỉ tiêu)"
-    r"|(?<=gấp\s)" + _NUMBER + r"\s+lần(?:\s+[A-Z]{2,6}\b)?"
+    # "gấp 2 lần", "bằng 0,8 lần quỹ lương cơ bản", "không vượt quá 0,8 lần …": a multiple, with what it multiplies
+    # when the clause ends there
+    r"|(?:(?<=gấp\s)|(?<=bằng\s)|(?<=quá\s))" + _NUMBER + r"\s+lần(?:\s+(?-i:[A-Z]{2,6})\b|(?:\s+[\wÀ-ỹ]+){1,4}(?=\s*[,.;)]|$))?"
     r"|(?:(?<=ít nhất\s)|(?<=tối thiểu\s))0?\d{1,2}\s+(?!năm\b|tháng\b|ngày\b)[\wÀ-ỹ]+(?:\s+[\wÀ-ỹ]+){0,2})"
     r"(?:\s+trở lên|\s+trở xuống)?"
     r"|(?:nhóm|tốp|top)\s+(?:khá|tốt|đầu|\d+)(?:\s+(?:nước|quốc gia|tỉnh|địa phương)\s+dẫn\s+đầu"
@@ -186,7 +193,9 @@ def definition_of(term: str, text: str) -> Found | None:
 
 
 def definition_terms(question: str) -> list[str]:
-    """Terms a definition question is about: quoted terms and upper-case abbreviations."""
+    """Terms a definition question is about: quoted terms and upper-case abbreviations (not those of a
+    document's number: "HĐND" in "34/2025/NQ-HĐND" names who issued it, not what is asked)."""
+    question = re.sub(r"[^\s,;()]*\d[^\s,;()]*/[^\s,;()]+", " ", question)
     quoted = re.findall(r"[“\"]([^”\"]{2,60})[”\"]", question)
     abbrs = re.findall(r"\b(PAR\s+(?:INDEX|Index)|[A-ZĐ][A-ZĐ0-9]{2,})\b", question)
     from assistant.lexicon.gazetteer import ABBREVIATIONS
@@ -213,8 +222,13 @@ def agency_before_role(sentence: str) -> Found | None:
     return after[0] if after else None
 
 
+# a day of the calendar, "kể từ ngày ký", or a day the text gives without its year: of every year ("trước
+# ngày 15 tháng 12 hằng năm": the deadline of a yearly report or review) or of the year the text is about
+# ("trước ngày 20/11")
 _DATE = re.compile(r"(?:ngày\s+)?\b\d{1,2}/\d{1,2}/\d{4}\b|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}"
-                   r"|kể từ ngày ký(?:\s+ban\s+hành)?|kể từ ngày ban hành", re.IGNORECASE)
+                   r"|kể từ ngày ký(?:\s+ban\s+hành)?|kể từ ngày ban hành"
+                   r"|ngày\s+\d{1,2}(?:\s+tháng\s+|/)\d{1,2}(?![\d/])(?!\s+năm\s+\d)(?:\s+(?:hằng|hàng)\s+năm)?",
+                   re.IGNORECASE)
 
 
 def dates(text: str) -> list[Found]:
@@ -233,8 +247,11 @@ def of_cited_document(text: str, found: Found) -> bool:
 
 
 def subject_agency(sentence: str) -> Found | None:
-    """An agency at the head of a sentence or list item is its actor: "- Sở Nội vụ tăng cường …"."""
-    body = re.sub(r"^\s*(?:[-+•*]|[a-zđ]\)|\d+(?:\.\d+)*\.?)\s*", "", sentence)
+    """An agency at the head of a sentence or list item is its actor: "- Sở Nội vụ tăng cường …", also after the
+    verb that assigns the work ("Giao Ủy ban nhân dân thành phố tổ chức thực hiện", "Đề nghị Ủy ban Mặt trận Tổ
+    quốc … phối hợp giám sát")."""
+    body = re.sub(r"^\s*(?:(?:[-+•*]|[a-zđ]\)|\d+(?:\.\d+)*\.?)\s*)?(?:(?:Giao|Đề nghị|Yêu cầu)\s+(?=[A-ZĐÀ-Ỹ]))?", "",
+                  sentence)
     offset = len(sentence) - len(body)
     for found in agencies(body):
         if found.start <= 3:

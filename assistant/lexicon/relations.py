@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from assistant.lexicon import facts as extract
+from assistant.lexicon import vocabulary
 from assistant.lexicon.facts import Found
 from assistant.lexicon.text import fold
 
@@ -194,13 +195,20 @@ def report_recipient(text: str) -> Found | None:
 _DIGIT_WORDS = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
 
 
-def counts(text: str, noun: str) -> list[Found]:
-    """"07 nhóm nhiệm vụ", "6 nội dung", "ba đột phá": a number directly before the counted (folded) noun."""
+def counts(text: str, noun: str, required: int | None = None) -> list[Found]:
+    """"07 nhóm nhiệm vụ", "6 nội dung", "ba đột phá", "3.321 xã, phường": a number directly before the counted
+    (folded) noun; with ``required``, only its first ``required`` syllables must follow the number, the rest are
+    taken as far as the text repeats them ("06 phòng chuyên môn" for "phong chuyen mon co")."""
     words = noun.split()
     folded = fold(text)
-    out = []
-    pattern = r"(?<![\w/.,])(\d{1,3}|" + "|".join(fold(w) for w in _DIGIT_WORDS) + r")\s+" + r"\s+".join(
-        re.escape(w) for w in words) + r"(?!\w)"
+    out: list[Found] = []
+    need = len(words) if required is None else min(required, len(words))
+    tail = ""  # the optional syllables, nested from the right: "(?:[\s,]+mon(?:[\s,]+co)?)?"
+    for w in reversed(words[need:]):
+        tail = r"(?:[\s,]+" + re.escape(w) + tail + r")?"
+    noun_pattern = r"[\s,]+".join(re.escape(w) for w in words[:need]) + tail
+    pattern = r"(?<![\w/.,])(\d{1,3}(?:\.\d{3})*|" + "|".join(fold(w) for w in _DIGIT_WORDS) + r")\s+" + noun_pattern \
+        + r"(?!\w)"
     if len(folded) != len(text):
         return out
     for m in re.finditer(pattern, folded):
@@ -227,6 +235,10 @@ def agent_action(question: str) -> str | None:
     return None
 
 
+# "do cơ quan chủ quản đánh giá": a body named by its function, in lower case (agencies.toml)
+_GENERIC_BODY = r"(?:" + "|".join(re.escape(b).replace(r"\ ", r"\s+") for b in vocabulary.generic_bodies()) + r")\s"
+
+
 def agents(text: str, action: str) -> list[Found]:
     """Who performs ``action`` (folded) in a text: "dưới sự giám sát của Ban Thanh tra nhân dân",
     "do Sở Tư pháp thẩm định", "được giám sát bởi …"."""
@@ -239,10 +251,12 @@ def agents(text: str, action: str) -> list[Found]:
         name = re.match(r"[A-ZĐÀ-Ỹ][^.;:\n(]{2,120}", text[m.end():])
         if name:
             out.append(Found(name.group(0).strip(" ,"), m.end(), m.end() + len(name.group(0).rstrip(" ,"))))
-    for m in re.finditer(r"\bdo\s+(?=[A-Z])", text):
+    for m in re.finditer(r"\bdo\s+(?=[A-ZĐÚỦƯ]|(?P<generic>" + _GENERIC_BODY + "))", text):
         window = text[m.end(): m.end() + 140]
         at = re.search(r"\s" + act + r"(?!\w)", fold(window))
-        if at and not re.search(r"[.;:]", window[:at.start()]):
+        # a body named by its function is a short phrase of its own: "do cơ quan chủ quản đánh giá"
+        stops = r"[.;:,]" if m.group("generic") else r"[.;:]"
+        if at and not re.search(stops, window[:at.start()]):
             name = window[:at.start()].strip(" ,")
             out.append(Found(name, m.end(), m.end() + len(name)))
     return out

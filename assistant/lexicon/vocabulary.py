@@ -122,6 +122,11 @@ def organisation_heads() -> tuple[str, ...]:
 
 
 @cache
+def generic_bodies() -> tuple[str, ...]:
+    return tuple(_load("agencies")["generic_bodies"])
+
+
+@cache
 def department_abbreviations() -> Mapping[str, str]:
     return _frozen_map(_load("agencies")["department_abbreviations"])
 

@@ -51,7 +51,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [
                           r"|percent|what share|what proportion|\btarget|\brank|%")),
     ("who_leads", re.compile(r"phu trach|chu tri|phoi hop|thuong truc|tham muu|chiu trach nhiem|responsib|in charge"
                              r"|\blead|coordinat|standing")),
-    ("target", re.compile(r"chi tieu|muc tieu|\bdat\b|muc do hai long|toi thieu|\bgoal|\bshare\b|\brate\b")),
+    ("target", re.compile(r"chi tieu|muc tieu|\bdat\b|muc do hai long|toi thieu|\bgoal|\bshare\b|\brate\b|\bratio\b")),
 ]
 
 # the roles a question can ask for (roles.toml): each by its folded form, or by its English cue
@@ -157,6 +157,10 @@ def _is_definition(question: str, folded: str) -> bool:
     return any(fold(t) in folded for t in definition_terms(question))
 
 
+# an English question that begins (after "Under/According to <document>,") by asking when
+_ASKS_WHEN = re.compile(r"^(?:(?:under|according to|in|per|as per|based on)\b[^,?]*,\s*)?(?:by\s+)?(?:when|how long)\b")
+
+
 def detect_intent(question: str) -> str:
     # "ứng dụng AI" is artificial intelligence, not the pronoun "ai" (who)
     text = re.sub(r"\bAI\b", "trí tuệ nhân tạo", question)
@@ -166,6 +170,8 @@ def detect_intent(question: str) -> str:
     folded = fold(text).strip()
     if re.search(r"\bnhung ai\b|\bcac ai\b", folded):
         return "list"  # "những ai" asks for the parties involved, not for one lead agency
+    if _ASKS_WHEN.match(folded):
+        return "deadline"  # "Under Decree 172, when can a civil servant who was dismissed …": "who" is relative
     for intent, pattern in _INTENTS:
         if intent == "definition":
             if _is_definition(question, folded):

@@ -55,6 +55,8 @@ class ExtractiveAnswerer:
         if analysis.provinces and len(missing) == len(analysis.provinces):
             return abstain(base, docs, f"thông tin về tỉnh {', '.join(missing)} "
                                        f"(chưa có văn bản nào của tỉnh này trong kho tài liệu)")
+        if missing:  # "Bắc Kạn … giống như Cao Bằng?": a fact of the other place answers only half
+            base.signals["places_missing"] = float(len(missing))
         parts = relations.split_parts(analysis.question) if analysis.intent != "comparison" else []
         if len(parts) > 1:
             return self._answer_parts(base, analysis, docs, parts)

@@ -31,6 +31,8 @@ from assistant.qa.answer.model import Answer, Evidence, load_model_data
 
 UNSURE_PREFIX = "Chưa đủ chắc chắn để nêu một câu trả lời."
 PASSAGES_LEAD = "Các đoạn sau có thể trả lời câu hỏi:"
+PLACES_MISSING_NOTE = ("Câu hỏi nêu một tỉnh, thành phố chưa có văn bản nào trong kho tài liệu; "
+                       "các đoạn dưới đây là của nơi khác.")
 #: The question types the model knows; any other counts as "general".
 INTENTS = ("who_leads", "deadline", "target", "list", "yes_no", "definition", "comparison", "general")
 #: How many passages an unsure answer quotes.
@@ -152,15 +154,21 @@ def judge(answer: Answer, feats: dict[str, float], model: ConfidenceModel | None
         return answer
     answer.confidence = round(model.probability(feats), 4)
     answer.confident = answer.confidence >= (model.threshold if threshold is None else threshold)
+    if feats.get("places_missing"):
+        # the question names a province the store has no document of: whatever was found is another
+        # place's, however sure the model is of it
+        answer.confident = False
+        return unsure(answer, PLACES_MISSING_NOTE)
     if not answer.confident:
         unsure(answer)
     return answer
 
 
-def unsure(answer: Answer) -> Answer:
-    """The answer without its statement: a plain "not sure" and the best cited passages, verbatim."""
+def unsure(answer: Answer, note: str | None = None) -> Answer:
+    """The answer without its statement: a plain "not sure" (and why, when known) and the best cited
+    passages, verbatim."""
     citations = answer.citations[:UNSURE_PASSAGES]
-    lines = [UNSURE_PREFIX, "", PASSAGES_LEAD]
+    lines = [UNSURE_PREFIX, *([note] if note else []), "", PASSAGES_LEAD]
     for c in citations:
         label = f"{c.title} ({c.so_hieu})" if c.so_hieu else c.title
         lines.append(f"- [{c.n}] {label}, {c.section}: “{c.text}”")

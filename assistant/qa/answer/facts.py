@@ -1,7 +1,9 @@
 """The fact finders: in one candidate sentence, the fact that answers the question's type.
 
 An agency next to a role verb, or the label line or heading it sits under (who leads); a number with
-its qualifier in the clause naming the indicator asked (target); a date or duration (deadline); the
+its qualifier in the clause naming the indicator asked, or written before the noun a "bao nhiêu …" question
+counts, and never one said of another tier of government than the one asked (target); a date, a time, a
+duration counted from an event, or the lead-in line ("Đến hết năm 2045:") that dates a list item (deadline); the
 phrase before "(PAPI)" (definition); a document number, proposer, recipient, count, partner, contact
 or agent (relation questions). Each finder returns the fact as written in the sentence ('' when any
 sentence will do, None when this sentence cannot answer) and, when it scored the clause holding the
@@ -18,7 +20,7 @@ from langchain_core.documents import Document
 
 from assistant.lexicon import facts as extract
 from assistant.lexicon import relations
-from assistant.lexicon.text import has_diacritics
+from assistant.lexicon.text import fold, has_diacritics
 from assistant.qa.analyse import DOC_DATE_Q, DURATION_Q
 from assistant.qa.answer import columns
 from assistant.qa.answer.corpus import CorpusView
@@ -67,7 +69,7 @@ class FactFinder:
         if asked.analysis.relation:
             return relation_fact(asked, sentence, doc.metadata.get("so_hieu", "")), None
         if asked.kind == "money":
-            found = extract.money(sentence)
+            found = _of_level_asked(asked, sentence, extract.money(sentence))
             return (found[0].text, None) if found else (None, None)
         if asked.person:
             found = extract.people(sentence)
@@ -85,7 +87,7 @@ class FactFinder:
         if intent == "target":
             return self._target(asked, sentence, terms, context, targets or {})
         if intent == "deadline":
-            return self._deadline(asked, sentence, doc)
+            return self._deadline(asked, sentence, doc, governors)
         if intent == "definition":
             return _definition(asked, sentence)
         return "", None
@@ -121,6 +123,10 @@ class FactFinder:
         if asked.current_state and not re.search(r"\bhiện\s+(?:nay|tại|có|đang)\b", sentence.lower()):
             return None, None  # a plan's targets do not say how things are now
         found = [f for f in extract.targets(sentence) if kind_matches(asked.kind, f.text)]
+        if asked.kind == "any" and asked.counted_phrase:
+            # "có bao nhiêu phòng chuyên môn": a number written before the noun counted ("06 phòng chuyên môn")
+            found = relations.counts(sentence, asked.counted_phrase, required=2) or found
+        found = _of_level_asked(asked, sentence, found)
         if not found:
             return (None if asked.quantity else ""), None
         rows = [(f, target_at(targets, f)) for f in found]
@@ -140,7 +146,7 @@ class FactFinder:
         facts = [t for c, t in best if c >= top - w.target_tie]
         return "; ".join(dict.fromkeys(facts)), top
 
-    def _deadline(self, asked: Asked, sentence: str, doc: Document) -> Found:
+    def _deadline(self, asked: Asked, sentence: str, doc: Document, governors: list[str] | None = None) -> Found:
         focus = asked.focus
         if _ASKS_DATE.search(focus):
             dates = extract.dates(sentence)
@@ -162,10 +168,43 @@ class FactFinder:
             if not said:
                 dates = [d for d in dates if not extract.of_cited_document(sentence, d)]
             return (_joined(f.text for f in dates), 1.0 if dates and own else None) if dates else (None, None)
-        found = extract.durations(sentence) if DURATION_Q.search(focus) else extract.times(sentence)
+        # "khi nào được đăng ký dự tuyển lại?" -> "Sau 12 tháng, kể từ …": a time counted from an event answers when
+        found = extract.durations(sentence) if DURATION_Q.search(focus) else \
+            extract.times(sentence) or extract.durations(sentence)
         # "Thực hiện Kế hoạch số 283/KH-UBND ngày 24/9/2025": the cited document's date is no time asked for
         found = [f for f in found if not extract.of_cited_document(sentence, f)]
+        if not found:
+            # "Đến hết năm 2045:" above "- 100% doanh nghiệp …": the lead-in line dates the items under it
+            found = next((lead for lead in map(_lead_in_time, reversed(governors or [])) if lead), [])
         return (_joined(f.text for f in found), None) if found else (None, None)
+
+
+def _lead_in_time(line: str) -> list[extract.Found]:
+    """The time a short lead-in line opens with ("Đến hết năm 2045:", "Năm 2026:"), or none."""
+    line = line.strip()
+    if not line.endswith(":") or len(line) > 120:
+        return []
+    body = re.sub(r"^\s*(?:[-+•*]|[a-zđ]\)|\d+(?:\.\d+)*\.?)\s*", "", line)
+    return [f for f in extract.times(body) if f.start <= 1][:1]
+
+
+# the tiers of government: "100 tỷ đồng cho mỗi đơn vị cấp tỉnh giảm và 500 triệu đồng cho mỗi đơn vị cấp xã"
+_LEVEL = re.compile(r"\bcap (tinh|huyen|xa)\b")
+
+
+def _of_level_asked(asked: Asked, sentence: str, found: list[extract.Found]) -> list[extract.Found]:
+    """The numbers whose own words (up to the next number) name the tier of government the question asks
+    about, or none; a number said of another tier does not answer ("… cấp huyện bị giảm?" against "cấp tỉnh")."""
+    asked_levels = set(_LEVEL.findall(asked.focus))
+    if not asked_levels:
+        return found
+    kept = []
+    for i, f in enumerate(found):
+        stop = found[i + 1].start if i + 1 < len(found) and found[i + 1].start > f.end else len(sentence)
+        said = set(_LEVEL.findall(fold(sentence[f.end:min(stop, f.end + 120)])))
+        if not said or said & asked_levels:
+            kept.append(f)
+    return kept
 
 
 def _cited_numbers(asked: Asked, doc: Document) -> list[str]:

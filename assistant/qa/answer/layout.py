@@ -41,7 +41,9 @@ def lines_with_governors(text: str) -> list[tuple[str, int, list[str]]]:
         if key:
             idx = next((i for i, (k, _) in enumerate(stack) if k == key), None)
             if idx is not None:
-                stack = stack[:idx]
+                # "- item\nĐến hết năm 2045:\n- item": a lead-in written after the earlier sibling governs this one
+                lead = [s for s in stack[idx + 1:] if s[0] == _LEAD_IN][-1:]
+                stack = stack[:idx] + lead
         elif line.strip():
             stack = [s for s in stack if s[0] != _LEAD_IN]  # a new paragraph ends the list it introduced
         out.append((line, start, [ln for _, ln in stack]))

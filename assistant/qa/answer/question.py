@@ -103,6 +103,8 @@ class Asked:
     agent_action: str | None
     #: "ai ra quyết định …": the action whose doer a who-leads question asks for (folded), if it names one.
     doer_action: str | None = None
+    #: "có bao nhiêu phòng chuyên môn": the noun phrase a how-many question counts (folded), if it names one.
+    counted_phrase: str | None = None
 
     @classmethod
     def of(cls, analysis: QueryAnalysis) -> Asked:
@@ -123,6 +125,7 @@ class Asked:
             counted_noun=relations.counted_noun(own) if analysis.relation == "count" else None,
             agent_action=relations.agent_action(own) if analysis.relation == "agent" else None,
             doer_action=relations.asked_action(own) if analysis.sub_intent == "who_leads" else None,
+            counted_phrase=counted_phrase(analysis),
         )
 
 
@@ -202,6 +205,27 @@ def measured_noun(analysis: QueryAnalysis) -> str | None:
     first = canonical_terms(m.group(1)).split()[0]
     # "thủ tục hành chính" → "tthc"; otherwise the first two syllables ("hồ sơ", "đơn vị")
     return first if first != words[0] else " ".join(words[:2])
+
+
+# "có bao nhiêu phòng chuyên môn", "bao nhiêu tỉnh, thành phố": the noun counted, up to four syllables
+_COUNTED = re.compile(r"\bbao nhieu\s+(?:(?:so|so luong)\s+)?([a-z]+(?:,? [a-z]+){0,3})")
+_NOT_COUNTED = re.compile(r"^(?:phan tram|ty le|lan|tien|ngay|thang|nam|gio|tuoi|ty|trieu|nghin|dong|km2?|ha|m2"
+                          r"|diem|muc|so|la|dat|duoc|cua|o|tai|trong|den|phai|se|can|the|vay|nhi|a|hien|chi|nua)\b")
+
+_PHRASE_ENDS = frozenset("va hoac cua de duoc o tai trong theo cho thuoc la co khong da se can phai".split())
+
+
+def counted_phrase(analysis: QueryAnalysis) -> str | None:
+    """The noun phrase a "bao nhiêu …" question counts (folded, its commas dropped), when it names a thing
+    rather than a share, a sum, a time or a multiple: the answer is then a number written before that noun."""
+    if analysis.english:
+        return None
+    m = _COUNTED.search(analysis.focus_folded)
+    if not m or _NOT_COUNTED.match(m.group(1)):
+        return None
+    words = m.group(1).replace(",", "").split()
+    ends = [i for i, w in enumerate(words) if i and w in _PHRASE_ENDS]
+    return " ".join(words[:ends[0]] if ends else words)
 
 
 def measures(head: str, indicator: str) -> bool:
