@@ -25,8 +25,8 @@ from assistant.qa.analyse import DOC_DATE_Q, DURATION_Q
 from assistant.qa.answer import columns
 from assistant.qa.answer.corpus import CorpusView
 from assistant.qa.answer.coverage import Coverage
-from assistant.qa.answer.layout import clause
-from assistant.qa.answer.question import Asked, asks_partner, kind_matches, measures
+from assistant.qa.answer.layout import clause, strip_marker
+from assistant.qa.answer.question import Asked, asks_partner, kind_matches, measures, tiers
 
 #: (fact, coverage of the clause holding it): see the module docstring.
 Found = tuple[str | None, float | None]
@@ -184,25 +184,19 @@ def _lead_in_time(line: str) -> list[extract.Found]:
     line = line.strip()
     if not line.endswith(":") or len(line) > 120:
         return []
-    body = re.sub(r"^\s*(?:[-+•*]|[a-zđ]\)|\d+(?:\.\d+)*\.?)\s*", "", line)
-    return [f for f in extract.times(body) if f.start <= 1][:1]
-
-
-# the tiers of government: "100 tỷ đồng cho mỗi đơn vị cấp tỉnh giảm và 500 triệu đồng cho mỗi đơn vị cấp xã"
-_LEVEL = re.compile(r"\bcap (tinh|huyen|xa)\b")
+    return [f for f in extract.times(strip_marker(line)) if f.start <= 1][:1]
 
 
 def _of_level_asked(asked: Asked, sentence: str, found: list[extract.Found]) -> list[extract.Found]:
     """The numbers whose own words (up to the next number) name the tier of government the question asks
     about, or none; a number said of another tier does not answer ("… cấp huyện bị giảm?" against "cấp tỉnh")."""
-    asked_levels = set(_LEVEL.findall(asked.focus))
-    if not asked_levels:
+    if not asked.tiers:
         return found
     kept = []
     for i, f in enumerate(found):
         stop = found[i + 1].start if i + 1 < len(found) and found[i + 1].start > f.end else len(sentence)
-        said = set(_LEVEL.findall(fold(sentence[f.end:min(stop, f.end + 120)])))
-        if not said or said & asked_levels:
+        said = tiers(fold(sentence[f.end:min(stop, f.end + 120)]))
+        if not said or said & asked.tiers:
             kept.append(f)
     return kept
 

@@ -105,6 +105,8 @@ class Asked:
     doer_action: str | None = None
     #: "có bao nhiêu phòng chuyên môn": the noun phrase a how-many question counts (folded), if it names one.
     counted_phrase: str | None = None
+    #: The tiers of government the question names ("cấp huyện" -> {"huyen"}): a number said of another does not answer.
+    tiers: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, analysis: QueryAnalysis) -> Asked:
@@ -125,7 +127,7 @@ class Asked:
             counted_noun=relations.counted_noun(own) if analysis.relation == "count" else None,
             agent_action=relations.agent_action(own) if analysis.relation == "agent" else None,
             doer_action=relations.asked_action(own) if analysis.sub_intent == "who_leads" else None,
-            counted_phrase=counted_phrase(analysis),
+            counted_phrase=counted_phrase(analysis), tiers=tiers(focus),
         )
 
 
@@ -226,6 +228,15 @@ def counted_phrase(analysis: QueryAnalysis) -> str | None:
     words = m.group(1).replace(",", "").split()
     ends = [i for i, w in enumerate(words) if i and w in _PHRASE_ENDS]
     return " ".join(words[:ends[0]] if ends else words)
+
+
+# the tiers of government: "100 tỷ đồng cho mỗi đơn vị cấp tỉnh giảm và 500 triệu đồng cho mỗi đơn vị cấp xã"
+_TIER = re.compile(r"\bcap (tinh|huyen|xa)\b")
+
+
+def tiers(folded: str) -> frozenset[str]:
+    """The tiers of government a folded text names ("cấp tỉnh", "cấp huyện", "cấp xã")."""
+    return frozenset(_TIER.findall(folded))
 
 
 def measures(head: str, indicator: str) -> bool:
