@@ -1,10 +1,15 @@
-"""How a question is read before retrieval: the short forms people type for provinces, chat spellings,
-and a follow-up that keeps the previous question's document and province."""
+"""How a question is read: the short forms people type for provinces (which pick documents, not passages),
+chat spellings, a follow-up that keeps the previous question's document and province, and the words a
+negation puts out of scope."""
 
 from __future__ import annotations
 
-from assistant.lexicon.gazetteer import find_places, find_provinces, normalise_chat
+from langchain_core.documents import Document
+
+from assistant.lexicon.gazetteer import find_places, find_provinces, normalise_chat, place_mentions
 from assistant.qa.analyse import analyse, contextualise
+from assistant.qa.answer import CorpusView, ExtractiveAnswerer, build_idf
+from assistant.qa.answer.question import Asked, content_terms, negated_only
 
 
 def test_short_forms_of_provinces_are_read_in_questions_only():
@@ -40,3 +45,51 @@ def test_a_longer_follow_up_keeps_the_previous_document_and_province():
         == "Còn ở Lạng Sơn, ai chủ trì cải cách thể chế trong năm tới?"
     assert contextualise("Ai chủ trì cải cách tài chính công ở các tỉnh miền núi phía Bắc?",
                          ["Kế hoạch 534 Quảng Ngãi"]) == "Ai chủ trì cải cách tài chính công ở các tỉnh miền núi phía Bắc?"
+
+
+def test_the_words_that_name_a_place_are_not_what_a_passage_must_say():
+    assert place_mentions("Quyết định 2843 của UBND TP.HCM và HĐND TP Huế") == ["tp.hcm", "tp hue"]
+    assert place_mentions("cán bộ sai phạm phải được bn điểm") == []  # "bn" is chat for "bao nhiêu"
+    asked = analyse("Quyết định 2843 của Chủ tịch UBND TP.HCM thông qua bao nhiêu thủ tục hành chính?")
+    terms = content_terms(asked)
+    assert "tp" not in terms and "hcm" not in terms and "tthc" in terms
+    assert not Asked.of(asked).anchors  # "HCM" is no index name a passage must carry
+    # a document's number typed glued to its kind ("NQ78") names the document, as "78" alone would
+    glued = analyse("NQ78 HN chi cho 1 báo cáo của Ban Chỉ đạo là bao nhiêu?")
+    assert "nq78" not in content_terms(glued) and "hn" not in content_terms(glued)
+    assert "nq78" not in Asked.of(glued).anchors
+
+
+def test_a_negation_puts_the_words_after_it_out_of_scope():
+    leaders = Asked.of(analyse("Lãnh đạo, quản lý muốn xếp loại hoàn thành tốt nhiệm vụ thì phải được bao nhiêu điểm?"))
+    assert ("lanh", "dao") in leaders.affirmed_pairs
+    assert negated_only(leaders.affirmed_pairs, "Điều 6. Công chức không giữ chức vụ lãnh đạo, quản lý")
+    assert not negated_only(leaders.affirmed_pairs, "Điều 5. Công chức giữ chức vụ lãnh đạo, quản lý")
+    assert not negated_only(leaders.affirmed_pairs,  # said once each way: the passage is about both
+                            "Công chức giữ chức vụ lãnh đạo và công chức không giữ chức vụ lãnh đạo")
+    # a bound on a quantity is no negation, and a clause ends the scope
+    deadline = Asked.of(analyse("Thời hạn xử lý kỷ luật tối đa bao nhiêu ngày nếu vụ việc phức tạp?"))
+    assert not negated_only(deadline.affirmed_pairs, "Thời hạn xử lý kỷ luật không quá 90 ngày; vụ việc phức tạp")
+    # the answer to a yes/no question may be the negation itself
+    assert not Asked.of(analyse("Công chức chưa đủ 6 tháng có được đánh giá, xếp loại không?")).affirmed_pairs
+
+
+def test_the_rule_for_the_others_does_not_answer_a_question_about_leaders():
+    text = ("Điều 5. Tiêu chí xếp loại chất lượng công chức giữ chức vụ lãnh đạo, quản lý\n"
+            "2. Hoàn thành tốt nhiệm vụ: có tổng số điểm trên 80 điểm đến 90 điểm.\n"
+            "Điều 6. Tiêu chí xếp loại chất lượng công chức không giữ chức vụ lãnh đạo, quản lý\n"
+            "2. Hoàn thành tốt nhiệm vụ: có tổng số điểm từ 70 điểm đến 80 điểm.")
+    lead, rest = text.split("Điều 6.")
+    sections = [_section("Điều 6. Tiêu chí xếp loại chất lượng công chức không giữ chức vụ lãnh đạo, quản lý",
+                         "Điều 6." + rest, len(lead)),
+                _section("Điều 5. Tiêu chí xếp loại chất lượng công chức giữ chức vụ lãnh đạo, quản lý", lead, 0)]
+    answerer = ExtractiveAnswerer(CorpusView(build_idf([text, "Sở Nội vụ chủ trì tổng hợp báo cáo."])), threshold=0.2)
+    got = answerer.answer(analyse("Công chức lãnh đạo, quản lý muốn xếp loại hoàn thành tốt nhiệm vụ thì phải "
+                                  "được bao nhiêu điểm?"), sections)
+    assert "trên 80 điểm" in got.answer.split("**Căn cứ:**")[0]
+
+
+def _section(section: str, text: str, start: int) -> Document:
+    return Document(id=f"qd:{start}", page_content=text, metadata={
+        "doc_id": "qd", "chunk_id": f"qd:{start}", "title": "Quyết định 212/2025/QĐ-UBND", "so_hieu": "212/2025/QĐ-UBND",
+        "province": "", "doc_type": "Quyết định", "section": section, "start": start})

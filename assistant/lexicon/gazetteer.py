@@ -65,6 +65,26 @@ def find_places(text: str) -> list[str]:
     return list(dict.fromkeys(find_provinces(text) + [name for _, name in sorted(hits)]))
 
 
+# "TP.HCM", "TP Huế": the abbreviation of "thành phố" typed before a place's name belongs to the mention
+_CITY_PREFIX = re.compile(r"\btp\.?\s*$")
+
+
+def place_mentions(text: str) -> list[str]:
+    """The words of ``text`` (folded) that say *where*: each province's name or short form as written, with
+    a "TP." typed before it ("tp.hcm", "tp hue", "hn"). A question's content words leave them out: the
+    place picks the documents, it is not what a passage must say (and "HCM" is rare enough in the corpus
+    to outweigh every word of the question)."""
+    folded = fold(text)
+    spans = [m.span() for _, pat in _province_patterns() for m in pat.finditer(folded)]
+    if len(folded) == len(text):  # the short upper-case forms are matched as written
+        spans += [m.span() for _, pat, on_folded in _alias_patterns() for m in pat.finditer(folded if on_folded else text)]
+    out = []
+    for start, end in sorted(spans):
+        prefix = _CITY_PREFIX.search(folded[max(0, start - 4):start])
+        out.append(folded[start - len(prefix.group(0)) if prefix else start:end])
+    return list(dict.fromkeys(out))
+
+
 def canonical_province(name: str) -> str | None:
     """Map user input ("lang son", "Lạng Sơn") to the canonical province name."""
     found = find_provinces(name)

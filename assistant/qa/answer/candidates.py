@@ -20,7 +20,7 @@ from assistant.qa.answer.coverage import Coverage
 from assistant.qa.answer.facts import FactFinder, row_years
 from assistant.qa.answer.layout import lines_with_governors
 from assistant.qa.answer.model import Evidence
-from assistant.qa.answer.question import Asked
+from assistant.qa.answer.question import Asked, negated_only
 from assistant.qa.answer.semantic import SemanticScorer
 from assistant.qa.answer.weights import YEAR_LOOKBACK, Weights
 
@@ -104,6 +104,8 @@ class EvidenceFinder:
         label = date_label_bonus(asked, sentence, w) if fact and asked.intent == "deadline" else 0.0
         if fact_cov is not None:
             cov = fact_cov if asked.intent == "definition" else min(cov, fact_cov)
+        if asked.affirmed_pairs and negated_only(asked.affirmed_pairs, f"{context} {sentence}"):
+            cov *= w.negated_scope  # "… không giữ chức vụ lãnh đạo, quản lý" for a question about leaders
         score = cov + (w.fact_bonus if fact else w.no_fact_penalty if fact is None else 0.0) + w.rank_bonus / rank \
             + label
         parts = {"words": words, "year_factor": year, "framed": framed, "date_label": label, "rank": float(rank),

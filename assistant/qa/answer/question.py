@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from assistant.lexicon import facts as extract
 from assistant.lexicon import relations
-from assistant.lexicon.gazetteer import canonical_terms
+from assistant.lexicon.gazetteer import canonical_terms, place_mentions
 from assistant.lexicon.text import fold
 from assistant.lexicon.vocabulary import stopwords
 from assistant.qa.analyse import QueryAnalysis, detect_intent, detect_roles, translate_terms
@@ -41,14 +41,70 @@ _GENERAL_ABBREVIATIONS = {"cchc", "ubnd", "tthc", "hdnd", "kh", "qd"}
 def content_terms(analysis: QueryAnalysis) -> list[str]:
     """The folded syllables that say what the question is about (frame words and places removed)."""
     source = " ".join(analysis.expansions) if analysis.english else analysis.question
-    place = set(tokens(" ".join(analysis.provinces)))
+    place = place_tokens(analysis, source)
     text = " ".join(tokens(source))
     for phrase in _FRAME_PHRASES:
         text = re.sub(rf"(?<!\w){phrase}(?!\w)", " | ", text)
     years = {str(y) for y in analysis.years}
     terms = [t for t in text.split() if t != "|" and t not in _FRAME_WORDS and t not in place and t not in years
-             and not (t.isdigit() and len(t) > 2)]
+             and not (t.isdigit() and len(t) > 2) and not _names_document_number(t, analysis)]
     return list(dict.fromkeys(terms))
+
+
+#: Intents whose answer may be the negation itself ("có được … không?" -> "không thực hiện …").
+_POLAR = {"yes_no", "general"}
+#: Words that put the words after them out of scope ("không giữ chức vụ", "chưa đủ 06 tháng") ...
+NEGATIONS = frozenset({"khong", "chua"})
+#: ... unless they bound a quantity or intensify ("không quá 90 ngày", "không ngừng nâng cao") ...
+_NOT_NEGATING = frozenset({"qua", "duoi", "it", "vuot", "chi", "ngung", "nhung", "thap", "cao", "hon"})
+#: ... over this many words after them, within one clause ("không giữ chức vụ lãnh đạo, quản lý").
+_SCOPE = 6
+_CLAUSE_END = re.compile(r"[.;:!?\n]")
+
+
+def _pairs(text: str) -> list[tuple[tuple[str, str], bool]]:
+    """Adjacent folded words of ``text``, each with whether a negation governs it."""
+    out = []
+    for part in _CLAUSE_END.split(text):
+        said = tokens(part)
+        scope = -1
+        for i, (a, b) in enumerate(zip(said, said[1:], strict=False)):
+            if a in NEGATIONS and b not in _NOT_NEGATING:
+                scope = i + _SCOPE
+            out.append(((a, b), a not in NEGATIONS and i <= scope))
+    return out
+
+
+def affirmed_pairs(analysis: QueryAnalysis) -> frozenset[tuple[str, str]]:
+    """The question's adjacent content words not under a negation of its own."""
+    content = set(content_terms(analysis))
+    return frozenset(pair for pair, negated in _pairs(analysis.focus or analysis.question)
+                     if not negated and pair[0] in content and pair[1] in content)
+
+
+def negated_only(pairs: frozenset[tuple[str, str]], text: str) -> bool:
+    """Does ``text`` say one of ``pairs`` only under a negation ("không giữ chức vụ lãnh đạo, quản lý")?"""
+    free: set[tuple[str, str]] = set()
+    negated: set[tuple[str, str]] = set()
+    for pair, under in _pairs(text):
+        if pair in pairs:
+            (negated if under else free).add(pair)
+    return bool(negated - free)
+
+
+def _names_document_number(term: str, analysis: QueryAnalysis) -> bool:
+    """"nq78", "qd2843": a document's number typed glued to its kind names the document, like "78" alone."""
+    m = _GLUED_NUMBER.fullmatch(term)
+    return bool(m) and (m.group(1).lstrip("0") or "0") in analysis.doc_numbers
+
+
+_GLUED_NUMBER = re.compile(r"[a-z]{1,4}(\d+)")
+
+
+def place_tokens(analysis: QueryAnalysis, text: str | None = None) -> set[str]:
+    """The folded syllables that name the question's places: the provinces found and the words that named
+    them ("tp", "hcm" of "TP.HCM")."""
+    return set(tokens(" ".join([*analysis.provinces, *place_mentions(text or analysis.question)])))
 
 
 def part_analysis(analysis: QueryAnalysis, part: str) -> QueryAnalysis:
@@ -107,6 +163,9 @@ class Asked:
     counted_phrase: str | None = None
     #: The tiers of government the question names ("cấp huyện" -> {"huyen"}): a number said of another does not answer.
     tiers: frozenset[str] = frozenset()
+    #: Adjacent content words the question says without a negation ("lãnh đạo quản lý"): a passage about
+    #: those "không giữ chức vụ lãnh đạo, quản lý" is about the others (yes/no questions excepted).
+    affirmed_pairs: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def of(cls, analysis: QueryAnalysis) -> Asked:
@@ -116,7 +175,8 @@ class Asked:
         anchors: set[str] = set()
         if analysis.sub_intent == "target":  # elsewhere an index name tends to name the plan, not what is asked
             anchors = set(tokens(" ".join(t for t in terms if t.isupper() and len(t) <= 12)))
-            anchors -= _GENERAL_ABBREVIATIONS
+            anchors -= _GENERAL_ABBREVIATIONS | place_tokens(analysis)
+            anchors = {a for a in anchors if not _names_document_number(a, analysis)}
         person = asks_person(analysis)
         return cls(
             analysis=analysis, intent=analysis.sub_intent, focus=focus, kind=target_kind(analysis),
@@ -128,6 +188,7 @@ class Asked:
             agent_action=relations.agent_action(own) if analysis.relation == "agent" else None,
             doer_action=relations.asked_action(own) if analysis.sub_intent == "who_leads" else None,
             counted_phrase=counted_phrase(analysis), tiers=tiers(focus),
+            affirmed_pairs=affirmed_pairs(analysis) if analysis.sub_intent not in _POLAR else frozenset(),
         )
 
 

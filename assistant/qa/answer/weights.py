@@ -52,6 +52,9 @@ class Weights:
     # -- corrections of a sentence's coverage ----------------------------------------------------
     #: The indicator asked about (PCI, SIPAS, …) is not named where the sentence is.
     missing_anchor: float = 0.3
+    #: The sentence or its heading says the question's words only under a negation ("không giữ chức vụ
+    #: lãnh đạo" for a question about leaders): it is about the others.
+    negated_scope: float = 0.5
     #: The number measures something else than the noun asked ("bao nhiêu phần trăm hồ sơ …").
     other_measure: float = 0.7
     #: Targets of one sentence within this much of the best clause's coverage are all stated.
