@@ -71,3 +71,25 @@ def test_people_are_not_organisations_named_like_people() -> None:
 def test_the_actor_at_the_head_of_a_sentence(text: str, expected: str | None) -> None:
     found = extract.subject_agency(text)
     assert (found.text if found else None) == expected
+
+
+@pytest.mark.parametrize(("term", "text", "expected"), [
+    ("phản ánh hiện trường", "1*. *Phản ánh hiện trường là phản ánh kiến nghị có hình ảnh hoặc video hiện trường.",
+     "phản ánh kiến nghị có hình ảnh hoặc video hiện trường"),
+    ("sắp xếp đơn vị hành chính cấp tỉnh", "1. Sắp xếp đơn vị hành chính cấp tỉnh quy định tại Nghị quyết này là "
+     "việc nhập tỉnh với tỉnh để hình thành tỉnh mới.", "việc nhập tỉnh với tỉnh để hình thành tỉnh mới"),
+    ("góp ý kiến điện tử", "Trong Quy chế này, góp ý kiến điện tử được hiểu là việc cơ quan gửi dự thảo qua hệ thống.",
+     "việc cơ quan gửi dự thảo qua hệ thống"),
+    ("tái phạm", "Công chức đã bị kỷ luật mà trong thời hạn 12 tháng tiếp tục vi phạm thì bị coi là tái phạm.",
+     "Công chức đã bị kỷ luật mà trong thời hạn 12 tháng tiếp tục vi phạm"),
+    ("đơn vị nhóm 3", "c) Đơn vị tự bảo đảm một phần chi thường xuyên (sau đây gọi là đơn vị nhóm 3);",
+     "Đơn vị tự bảo đảm một phần chi thường xuyên"),
+    # the term is what the clause is about only when it opens it
+    ("phản ánh hiện trường", "Quy chế quy định phản ánh hiện trường là trách nhiệm của ai.", None),
+    ("tái phạm", "Không xem xét tái phạm là tình tiết tăng nặng.", None),
+])
+def test_definitions_stated_in_the_text(term: str, text: str, expected: str | None) -> None:
+    found = extract.definition_stated(term, text)
+    assert (found.text if found else None) == expected
+    if found:
+        assert text[found.start:found.end] == found.text

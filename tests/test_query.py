@@ -191,6 +191,12 @@ def test_lower_case_definition_questions(question: str):
     # the abbreviation in a document's number is no term to define
     ("target", "Under Huế City Resolution 34/2025/NQ-HĐND, what is the local counterpart funding ratio for Xã Phú Vinh?"),
     ("definition", "Theo Kế hoạch 12/KH-UBND, PAPI là gì?"),
+    # a quoted term asked about by the other ways of asking what a word means
+    ("definition", 'Theo Quy chế của Bắc Ninh, thế nào được gọi là "phản ánh hiện trường"?'),
+    ("definition", "Nghị định 172 hiểu thế nào là 'tái phạm' khi xử lý kỷ luật?"),
+    ("definition", 'Kế hoạch của Bắc Ninh giải thích "chuyển đổi AI" là gì?'),  # "AI" is part of the term
+    ("general", "Ứng dụng AI là gì?"),
+    ("general", "Công chức như thế nào là hoàn thành tốt nhiệm vụ?"),  # no term: what it takes, not a word
 ])
 def test_what_english_and_numbered_questions_ask(intent: str, question: str):
     assert detect_intent(question) == intent

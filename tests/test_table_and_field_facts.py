@@ -83,6 +83,9 @@ def test_partners_and_doers_outside_the_agency_list():
     sentence = "Đối với chức danh do Quốc hội phê chuẩn thì Thủ tướng Chính phủ ra quyết định xử lý kỷ luật."
     assert relations.doer(sentence, "ra quyet").text == "Thủ tướng Chính phủ"
     assert relations.doer("Cục trưởng quyết định nâng bậc lương thường xuyên.", "quyet dinh").text == "Cục trưởng"
+    # a word may come between the action's words as asked ("ai quyết nâng lương …")
+    assert relations.doer("Cục trưởng quyết định nâng bậc lương thường xuyên.", "quyet nang").text == "Cục trưởng"
+    assert relations.doer("Cục trưởng quyết định về việc nâng bậc lương.", "quyet nang") is None
     # another action comes between the name and the one asked: the name does not do it
     assert relations.doer("Thủ tướng Chính phủ quyết định thành lập hội đồng thẩm định hồ sơ", "tham dinh") is None
 

@@ -192,11 +192,46 @@ def definition_of(term: str, text: str) -> Found | None:
     return None
 
 
+def definition_stated(term: str, text: str) -> Found | None:
+    """What a text says ``term`` is, in the forms laws and plans define words: "Phản ánh hiện trường là
+    phản ánh kiến nghị có hình ảnh …", "X quy định tại Nghị quyết này là việc …", "X được hiểu là …",
+    "Trong Quy chế này, X là …"; the term opens its clause (a list marker or "Trong … này," may come first)."""
+    folded = fold(text)
+    if len(folded) != len(text):
+        return None
+    esc = r"\s+".join(re.escape(w) for w in fold(term).split())
+    for m in re.finditer(r"(?:^|[.;:]\s*|\n)[*_]*(?:[-+•]\s*|[a-zđ0-9]{1,2}[*_]*[.)][*_\s]*)?(?:trong [^,.;]{2,40} nay,\s*)?"
+                         + esc + _DEFINED_BY, folded):
+        rest = text[m.end():]
+        end = re.search(r"[.;](?:\s|$)|\n|$", rest)
+        body = rest[:end.start()].strip(" ,:")
+        if 8 <= len(body) <= 400:
+            return Found(body, m.end(), m.end() + len(body))
+    # the other way round: "… mà trong thời hạn 12 tháng … tiếp tục vi phạm thì bị coi là tái phạm",
+    # "Đơn vị … tự bảo đảm một phần chi thường xuyên (sau đây gọi là đơn vị nhóm 3)"
+    m = re.search(r"(?:\s+thi)?\s+(?:bi|duoc)\s+(?:coi|xem|goi)\s+la\s+" + esc + r"\b"
+                  r"|\s*\(\s*sau day (?:duoc )?goi (?:tat )?la\s+" + esc + r"\b", folded)
+    if m:
+        start = max(folded.rfind(c, 0, m.start()) for c in ".;:\n") + 1
+        body = text[start:m.start()].strip(" ,*_")
+        body = re.sub(r"^(?:[-+•]\s*|[a-zđ0-9]{1,2}[.)]\s*)", "", body)
+        if 8 <= len(body) <= 400:
+            at = text.find(body, start)
+            return Found(body, at, at + len(body))
+    return None
+
+
+# between a defined term and its definition: its scope ("quy định tại Nghị quyết này") and the copula
+_DEFINED_BY = (r"(?:\s*\([^)]{0,80}\))?(?:\s+(?:quy dinh|duoc quy dinh|neu|noi)\s+tai\s+[^,.;]{2,60}?)?"
+               r"\s*,?\s+(?:duoc hieu la|co nghia la|la)\s+")
+
+
 def definition_terms(question: str) -> list[str]:
     """Terms a definition question is about: quoted terms and upper-case abbreviations (not those of a
     document's number: "HĐND" in "34/2025/NQ-HĐND" names who issued it, not what is asked)."""
     question = re.sub(r"[^\s,;()]*\d[^\s,;()]*/[^\s,;()]+", " ", question)
-    quoted = re.findall(r"[“\"]([^”\"]{2,60})[”\"]", question)
+    quoted = re.findall(r"[“\"‘]([^”\"’]{2,60})[”\"’]", question)
+    quoted += re.findall(r"(?:^|(?<=\s))'([^'\n]{2,60})'(?=[\s,.?;:]|$)", question)  # 'tái phạm', not Hai Phong's
     abbrs = re.findall(r"\b(PAR\s+(?:INDEX|Index)|[A-ZĐ][A-ZĐ0-9]{2,})\b", question)
     from assistant.lexicon.gazetteer import ABBREVIATIONS
 

@@ -314,7 +314,8 @@ def doer(text: str, action: str) -> Found | None:
     folded = fold(text)
     if len(folded) != len(text):
         return None
-    act = r"\s+".join(re.escape(w) for w in action.split())
+    # one word may come between the action's words: "ai quyết nâng lương" / "Cục trưởng quyết định nâng …"
+    act = r"\s+(?:[a-z]+\s+)?".join(re.escape(w) for w in action.split())
     for m in re.finditer(r"(?<![a-z])" + act + r"(?![a-z])", folded):
         clause_start = max(text.rfind(c, 0, m.start()) for c in (",", ";", ":", "(", "\n")) + 1
         clause = text[clause_start:m.start()]

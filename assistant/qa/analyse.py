@@ -148,13 +148,14 @@ def _is_definition(question: str, folded: str) -> bool:
         return True
     from assistant.lexicon.facts import definition_terms
 
-    m = re.search(r"\bla gi\b|\bwhat is\b|\bwhat are\b", folded)
+    m = re.search(r"\bla gi\b|\bwhat is\b|\bwhat are\b|\bthe nao (?:duoc goi |duoc coi )?la\b|\bduoc goi la\b", folded)
     if not m:
         return False
     before = folded[: m.start()]
     if re.search(r"chi tieu|muc tieu|nhiem vu|giai phap|trong tam|noi dung|ket qua|\btarget|\bgoal", before):
         return False
-    return any(fold(t) in folded for t in definition_terms(question))
+    own = fold(question)  # the terms as typed ("chuyển đổi AI", before "AI" is read as a word)
+    return any(fold(t) in own for t in definition_terms(question))
 
 
 # an English question that begins (after "Under/According to <document>,") by asking when

@@ -234,7 +234,7 @@ def _column_wanted(asked: Asked) -> str | None:
 
 def _definition(asked: Asked, sentence: str) -> Found:
     for term in asked.definition_terms:
-        d = extract.definition_of(term, sentence)
+        d = extract.definition_of(term, sentence) or extract.definition_stated(term, sentence)
         if d and asked.english_form and has_diacritics(d.text):
             continue  # the English words asked for, not the Vietnamese name
         if d:
