@@ -236,7 +236,11 @@ def direct(analysis: QueryAnalysis, e: Evidence, n: int, multi_doc: bool, items:
     if fact and (analysis.relation or person):
         return f"{where}: {', '.join(f'**{p}**' for p in fact.split('; '))} [{n}]."
     if fact and intent == "who_leads":
-        if " | " in e.line or extract.role_fields(e.sentence):
+        fields = extract.role_fields(e.sentence)
+        if fields and fact in {f.text for f in fields.values()}:
+            # a labelled field: the role its label gives ("Cơ quan thực hiện: …" -> "thực hiện")
+            role = next(k for k, f in fields.items() if f.text == fact)
+        elif " | " in e.line or fields:
             # a table column or a labelled field: the role is the one asked, which chose the column
             role = "phối hợp" if asks_partner(analysis) else "chủ trì"
         else:
