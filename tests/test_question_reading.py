@@ -4,12 +4,13 @@ negation puts out of scope."""
 
 from __future__ import annotations
 
+import pytest
 from langchain_core.documents import Document
 
 from assistant.lexicon.gazetteer import find_places, find_provinces, normalise_chat, place_mentions
 from assistant.qa.analyse import analyse, contextualise
 from assistant.qa.answer import CorpusView, ExtractiveAnswerer, build_idf
-from assistant.qa.answer.question import Asked, content_terms, negated_only
+from assistant.qa.answer.question import Asked, content_terms, denies, negated_only
 
 
 def test_short_forms_of_provinces_are_read_in_questions_only():
@@ -93,3 +94,38 @@ def _section(section: str, text: str, start: int) -> Document:
     return Document(id=f"qd:{start}", page_content=text, metadata={
         "doc_id": "qd", "chunk_id": f"qd:{start}", "title": "Quyết định 212/2025/QĐ-UBND", "so_hieu": "212/2025/QĐ-UBND",
         "province": "", "doc_type": "Quyết định", "section": section, "start": start})
+
+
+@pytest.mark.parametrize(("question", "sentence", "denied"), [
+    ("Kế hoạch có khuyến khích các cơ quan tự đầu tư xây dựng hệ thống thay vì đi thuê không?",
+     "Khuyến khích cơ chế thuê, mua thay vì tự đầu tư - nhằm tăng hiệu quả.", True),
+    ("Công chức bị kỷ luật hành chính trong năm đánh giá thì có được xếp loại từ hoàn thành nhiệm vụ trở lên không?",
+     "Công chức bị kỷ luật hành chính trong năm đánh giá thì xếp loại ở mức không hoàn thành nhiệm vụ.", True),
+    ("Nữ công chức đang nuôi con dưới 12 tháng tuổi có bị xem xét xử lý kỷ luật không, theo Nghị định 172?",
+     "Công chức là nữ giới đang nuôi con dưới 12 tháng tuổi thì chưa xem xét xử lý kỷ luật.", True),
+    # the predicate is said freely too: no "no"
+    ("Sở Nội vụ có lo việc cấp giấy phép lao động cho người nước ngoài không?",
+     "Xác nhận không thuộc diện cấp giấy phép lao động; cấp, cấp lại, gia hạn giấy phép lao động cho người "
+     "lao động nước ngoài.", False),
+    # a quantifier the text does not negate is not read as a "no" (nor as a "yes")
+    ("Có phải mọi công chức cấp xã đều phải có trình độ đại học không?",
+     "100% công chức cấp xã có trình độ từ trung cấp trở lên, trong đó 90% có trình độ đại học.", False),
+    # the question negates its own predicate: the text's "không" is not its answer
+    ("Văn bản không kết luận cụ thể thì có bị coi là không thống nhất không?",
+     "Trường hợp văn bản không kết luận cụ thể thì xem như thống nhất.", False),
+])
+def test_a_yes_no_question_is_answered_no_only_when_the_text_negates_what_it_asks(
+        question: str, sentence: str, denied: bool):
+    assert denies(analyse(question), sentence) is denied
+
+
+def test_the_answer_says_no_before_the_passage_that_negates_the_question():
+    text = "Điều 4. Nguyên tắc\nCông chức có thời gian công tác trong năm chưa đủ 06 tháng thì không thực hiện việc " \
+           "đánh giá, xếp loại chất lượng."
+    answerer = ExtractiveAnswerer(CorpusView(build_idf([text, "Sở Nội vụ chủ trì tổng hợp báo cáo."])), threshold=0.2)
+    got = answerer.answer(analyse("Công chức công tác chưa đủ 6 tháng có được đánh giá, xếp loại chất lượng không?"),
+                          [_section("Điều 4. Nguyên tắc", text, 0)])
+    assert got.answer.startswith("**Không.** Theo")
+    yes = answerer.answer(analyse("Công chức có được đánh giá, xếp loại chất lượng hằng năm không?"),
+                          [_section("Điều 4. Nguyên tắc", text.replace("thì không thực hiện", "thì thực hiện"), 0)])
+    assert "Không" not in yes.answer.split("**Căn cứ:**")[0]

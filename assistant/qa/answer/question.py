@@ -54,7 +54,9 @@ def content_terms(analysis: QueryAnalysis) -> list[str]:
 #: Intents whose answer may be the negation itself ("có được … không?" -> "không thực hiện …").
 _POLAR = {"yes_no", "general"}
 #: Words that put the words after them out of scope ("không giữ chức vụ", "chưa đủ 06 tháng") ...
-NEGATIONS = frozenset({"khong", "chua"})
+NEGATIONS = frozenset({"khong", "chua", "tru"})
+#: ... and word pairs that do the same ("thay vì tự đầu tư": instead of, so not).
+_NEGATING_PAIRS = frozenset({("thay", "vi")})
 #: ... unless they bound a quantity or intensify ("không quá 90 ngày", "không ngừng nâng cao") ...
 _NOT_NEGATING = frozenset({"qua", "duoi", "it", "vuot", "chi", "ngung", "nhung", "thap", "cao", "hon"})
 #: ... over this many words after them, within one clause ("không giữ chức vụ lãnh đạo, quản lý").
@@ -69,10 +71,34 @@ def _pairs(text: str) -> list[tuple[tuple[str, str], bool]]:
         said = tokens(part)
         scope = -1
         for i, (a, b) in enumerate(zip(said, said[1:], strict=False)):
-            if a in NEGATIONS and b not in _NOT_NEGATING:
+            if (a in NEGATIONS and b not in _NOT_NEGATING) or (a, b) in _NEGATING_PAIRS:
                 scope = i + _SCOPE
-            out.append(((a, b), a not in NEGATIONS and i <= scope))
+            out.append(((a, b), a not in NEGATIONS and (a, b) not in _NEGATING_PAIRS and i <= scope))
     return out
+
+
+# a yes/no question's predicate: what follows its last "có (được|phải|bị) …" (or "được / phải / bị …") up to
+# "không" ("bị kỷ luật … thì có được xếp loại … không?": the condition comes first)
+_PREDICATE = re.compile(r"^.*\b(?:co(?!\s+quan\b)(?:\s+(?:duoc|phai|bi|can))?|duoc|phai|bi)\s+(?P<p>.+?)\s+"
+                        r"(?:khong|chua|hay khong)\b(?:\s*,[^,]{0,60})?[\s?.]*(?:\(.*\))?[\s?.]*$")
+
+
+def denies(analysis: QueryAnalysis, sentence: str) -> bool:
+    """Does ``sentence`` answer a yes/no question "no": does it say the question's predicate ("có được
+    quyết định kỷ luật buộc thôi việc … không?") only under a negation ("…, trừ hình thức buộc thôi
+    việc"; "thì chưa xem xét xử lý kỷ luật"; "khuyến khích thuê thay vì tự đầu tư")? A question that
+    negates its own predicate is left alone: its "no" is not the text's "không"."""
+    asked = fold(analysis.focus or analysis.question).strip()
+    m = _PREDICATE.search(asked)
+    if not m or NEGATIONS & set(tokens(m.group("p"))):
+        return False
+    content = set(content_terms(analysis))
+    pairs = frozenset(pair for pair, negated in _pairs(m.group("p"))
+                      if not negated and pair[0] in content and pair[1] in content and pair not in _NEGATING_PAIRS)
+    free, negated = _said(pairs, sentence)
+    # most of what it says of the predicate is negated: "xác nhận không thuộc diện cấp giấy phép lao động;
+    # cấp, cấp lại … giấy phép lao động" says the predicate too, and is no "no"
+    return len(negated) > len(free)
 
 
 def affirmed_pairs(analysis: QueryAnalysis) -> frozenset[tuple[str, str]]:
@@ -82,14 +108,19 @@ def affirmed_pairs(analysis: QueryAnalysis) -> frozenset[tuple[str, str]]:
                      if not negated and pair[0] in content and pair[1] in content)
 
 
-def negated_only(pairs: frozenset[tuple[str, str]], text: str) -> bool:
-    """Does ``text`` say one of ``pairs`` only under a negation ("không giữ chức vụ lãnh đạo, quản lý")?"""
+def _said(pairs: frozenset[tuple[str, str]], text: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """Which of ``pairs`` ``text`` says freely, and which only under a negation."""
     free: set[tuple[str, str]] = set()
     negated: set[tuple[str, str]] = set()
     for pair, under in _pairs(text):
         if pair in pairs:
             (negated if under else free).add(pair)
-    return bool(negated - free)
+    return free, negated - free
+
+
+def negated_only(pairs: frozenset[tuple[str, str]], text: str) -> bool:
+    """Does ``text`` say one of ``pairs`` only under a negation ("không giữ chức vụ lãnh đạo, quản lý")?"""
+    return bool(_said(pairs, text)[1])
 
 
 def _names_document_number(term: str, analysis: QueryAnalysis) -> bool:
