@@ -86,6 +86,9 @@ def test_partners_and_doers_outside_the_agency_list():
     # a word may come between the action's words as asked ("ai quyết nâng lương …")
     assert relations.doer("Cục trưởng quyết định nâng bậc lương thường xuyên.", "quyet nang").text == "Cục trưởng"
     assert relations.doer("Cục trưởng quyết định về việc nâng bậc lương.", "quyet nang") is None
+    # the action's words inside a name ("Cục Quản lý Thi hành án") are not the action
+    assert relations.doer("hồ sơ điện tử của: Cục trưởng Cục Quản lý Thi hành án dân sự", "quan ly") is None
+    assert relations.doer("Vụ trưởng Vụ Tổ chức cán bộ quản lý hồ sơ giấy", "quan ly").text == "Vụ trưởng Vụ Tổ chức cán bộ"
     # another action comes between the name and the one asked: the name does not do it
     assert relations.doer("Thủ tướng Chính phủ quyết định thành lập hội đồng thẩm định hồ sơ", "tham dinh") is None
 

@@ -317,6 +317,8 @@ def doer(text: str, action: str) -> Found | None:
     # one word may come between the action's words: "ai quyết nâng lương" / "Cục trưởng quyết định nâng …"
     act = r"\s+(?:[a-z]+\s+)?".join(re.escape(w) for w in action.split())
     for m in re.finditer(r"(?<![a-z])" + act + r"(?![a-z])", folded):
+        if text[m.start()].isupper() and text[:m.start()].rstrip()[-1:].isalpha():
+            continue  # "Cục trưởng Cục Quản lý Thi hành án …": the words are part of a name, not the action
         clause_start = max(text.rfind(c, 0, m.start()) for c in (",", ";", ":", "(", "\n")) + 1
         clause = text[clause_start:m.start()]
         thi = re.search(r"\bthì\s", clause)
