@@ -9,8 +9,8 @@ from langchain_core.documents import Document
 
 from assistant.lexicon.gazetteer import find_places, find_provinces, normalise_chat, place_mentions
 from assistant.qa.analyse import analyse, contextualise
-from assistant.qa.answer import CorpusView, ExtractiveAnswerer, build_idf
 from assistant.qa.answer.question import Asked, content_terms, denies, negated_only
+from tests.corpus import answerer_over, section_chunk, statement
 
 
 def test_short_forms_of_provinces_are_read_in_questions_only():
@@ -81,19 +81,13 @@ def test_the_rule_for_the_others_does_not_answer_a_question_about_leaders():
             "Điều 6. Tiêu chí xếp loại chất lượng công chức không giữ chức vụ lãnh đạo, quản lý\n"
             "2. Hoàn thành tốt nhiệm vụ: có tổng số điểm từ 70 điểm đến 80 điểm.")
     lead, rest = text.split("Điều 6.")
-    sections = [_section("Điều 6. Tiêu chí xếp loại chất lượng công chức không giữ chức vụ lãnh đạo, quản lý",
-                         "Điều 6." + rest, len(lead)),
-                _section("Điều 5. Tiêu chí xếp loại chất lượng công chức giữ chức vụ lãnh đạo, quản lý", lead, 0)]
-    answerer = ExtractiveAnswerer(CorpusView(build_idf([text, "Sở Nội vụ chủ trì tổng hợp báo cáo."])), threshold=0.2)
+    sections = [_rule("Điều 6. Tiêu chí xếp loại chất lượng công chức không giữ chức vụ lãnh đạo, quản lý",
+                      "Điều 6." + rest, len(lead)),
+                _rule("Điều 5. Tiêu chí xếp loại chất lượng công chức giữ chức vụ lãnh đạo, quản lý", lead, 0)]
+    answerer = answerer_over(text)
     got = answerer.answer(analyse("Công chức lãnh đạo, quản lý muốn xếp loại hoàn thành tốt nhiệm vụ thì phải "
                                   "được bao nhiêu điểm?"), sections)
-    assert "trên 80 điểm" in got.answer.split("**Căn cứ:**")[0]
-
-
-def _section(section: str, text: str, start: int) -> Document:
-    return Document(id=f"qd:{start}", page_content=text, metadata={
-        "doc_id": "qd", "chunk_id": f"qd:{start}", "title": "Quyết định 212/2025/QĐ-UBND", "so_hieu": "212/2025/QĐ-UBND",
-        "province": "", "doc_type": "Quyết định", "section": section, "start": start})
+    assert "trên 80 điểm" in statement(got.answer)
 
 
 @pytest.mark.parametrize(("question", "sentence", "denied"), [
@@ -122,10 +116,14 @@ def test_a_yes_no_question_is_answered_no_only_when_the_text_negates_what_it_ask
 def test_the_answer_says_no_before_the_passage_that_negates_the_question():
     text = "Điều 4. Nguyên tắc\nCông chức có thời gian công tác trong năm chưa đủ 06 tháng thì không thực hiện việc " \
            "đánh giá, xếp loại chất lượng."
-    answerer = ExtractiveAnswerer(CorpusView(build_idf([text, "Sở Nội vụ chủ trì tổng hợp báo cáo."])), threshold=0.2)
+    answerer = answerer_over(text)
     got = answerer.answer(analyse("Công chức công tác chưa đủ 6 tháng có được đánh giá, xếp loại chất lượng không?"),
-                          [_section("Điều 4. Nguyên tắc", text, 0)])
+                          [_rule("Điều 4. Nguyên tắc", text, 0)])
     assert got.answer.startswith("**Không.** Theo")
     yes = answerer.answer(analyse("Công chức có được đánh giá, xếp loại chất lượng hằng năm không?"),
-                          [_section("Điều 4. Nguyên tắc", text.replace("thì không thực hiện", "thì thực hiện"), 0)])
-    assert "Không" not in yes.answer.split("**Căn cứ:**")[0]
+                          [_rule("Điều 4. Nguyên tắc", text.replace("thì không thực hiện", "thì thực hiện"), 0)])
+    assert "Không" not in statement(yes.answer)
+
+
+def _rule(section: str, text: str, start: int) -> Document:
+    return section_chunk("qd", "212/2025/QĐ-UBND", "Quyết định", section, text, start)

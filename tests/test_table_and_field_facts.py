@@ -116,22 +116,17 @@ def test_the_answerer_states_the_column_asked_with_its_role():
 
 
 def test_a_labelled_field_is_stated_with_the_role_its_label_gives():
-    from langchain_core.documents import Document
-
     from assistant.qa.analyse import analyse
-    from assistant.qa.answer import CorpusView, ExtractiveAnswerer, build_idf
+    from tests.corpus import answerer_over, section_chunk, statement
 
     text = ("1. Tổ chức tuyên truyền, phổ biến, tập huấn nội dung Luật Tiêu chuẩn và quy chuẩn kỹ thuật.\n"
             "- Cơ quan thực hiện: Sở Khoa học và Công nghệ; Sở Tư pháp; Báo và Phát thanh Truyền hình Lai Châu.")
-    chunk = Document(id="lc:1", page_content=text, metadata={
-        "doc_id": "lc", "chunk_id": "lc:1", "title": "Kế hoạch thi hành Luật", "so_hieu": "7360/KH-UBND",
-        "province": "Lai Châu", "doc_type": "Kế hoạch", "section": "II › 1.", "start": 0})
-    answerer = ExtractiveAnswerer(CorpusView(build_idf([text, "Sở Nội vụ chủ trì tổng hợp báo cáo."]),
-                                             provinces=["Lai Châu"]), threshold=0.2)
+    chunk = section_chunk("lc", "7360/KH-UBND", "Kế hoạch", "II › 1.", text, province="Lai Châu")
+    answerer = answerer_over(text, provinces=["Lai Châu"])
     got = answerer.answer(analyse("Ở Lai Châu, những cơ quan nào tuyên truyền, tập huấn nội dung Luật?"), [chunk])
-    statement = got.answer.split("\n")[0]
-    assert "**Sở Khoa học và Công nghệ; Sở Tư pháp; Báo và Phát thanh Truyền hình Lai Châu** thực hiện" in statement
-    assert "chủ trì" not in statement  # the text gives who carries it out, not who leads
+    said = statement(got.answer)
+    assert "**Sở Khoa học và Công nghệ; Sở Tư pháp; Báo và Phát thanh Truyền hình Lai Châu** thực hiện" in said
+    assert "chủ trì" not in said  # the text gives who carries it out, not who leads
 
 
 def test_a_paragraph_ending_with_a_colon_governs_the_items_under_it():
