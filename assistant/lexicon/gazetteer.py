@@ -56,12 +56,15 @@ def _alias_patterns() -> list[tuple[str, re.Pattern[str], bool]]:
     return out
 
 
+def _alias_matches(text: str, folded: str) -> list[tuple[re.Match[str], str]]:
+    """(match, province) of every short form in ``text``: the upper-case ones as written, the others folded."""
+    return [(m, name) for name, pat, on_folded in _alias_patterns() for m in pat.finditer(folded if on_folded else text)]
+
+
 def find_places(text: str) -> list[str]:
     """Provinces a question names: by name (:func:`find_provinces`) or by a short form people type
     ("TP.HCM", "HN", "BN"; provinces.toml ``aliases``), in order of first mention."""
-    folded = fold(text)
-    hits = [(m.start(), name) for name, pat, on_folded in _alias_patterns()
-            for m in pat.finditer(folded if on_folded else text)]
+    hits = [(m.start(), name) for m, name in _alias_matches(text, fold(text))]
     return list(dict.fromkeys(find_provinces(text) + [name for _, name in sorted(hits)]))
 
 
@@ -77,7 +80,7 @@ def place_mentions(text: str) -> list[str]:
     folded = fold(text)
     spans = [m.span() for _, pat in _province_patterns() for m in pat.finditer(folded)]
     if len(folded) == len(text):  # the short upper-case forms are matched as written
-        spans += [m.span() for _, pat, on_folded in _alias_patterns() for m in pat.finditer(folded if on_folded else text)]
+        spans += [m.span() for m, _ in _alias_matches(text, folded)]
     out = []
     for start, end in sorted(spans):
         prefix = _CITY_PREFIX.search(folded[max(0, start - 4):start])

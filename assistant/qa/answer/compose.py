@@ -27,7 +27,14 @@ from assistant.qa.answer.layout import (
     with_label_line,
 )
 from assistant.qa.answer.model import Answer, Citation, Evidence
-from assistant.qa.answer.question import asks_partner, asks_person, content_terms, denies, topic_after_role
+from assistant.qa.answer.question import (
+    POLAR_INTENTS,
+    asks_partner,
+    asks_person,
+    content_terms,
+    denies,
+    topic_after_role,
+)
 from assistant.qa.answer.weights import CLAUSE_MAX, QUOTE_MAX
 
 
@@ -263,7 +270,7 @@ def direct(analysis: QueryAnalysis, e: Evidence, n: int, multi_doc: bool, items:
             else f" {len(items)} nội dung"
         return f"Theo {where}, gồm{count} [{n}]: " + "; ".join(items) + "."
     sentence = e.sentence.strip()
-    if intent in {"yes_no", "general"} and denies(analysis, sentence):
+    if intent in POLAR_INTENTS and denies(analysis, sentence):
         return f"**Không.** Theo {where} [{n}]: “{sentence}”"
     return f"Theo {where} [{n}]: “{sentence}”"
 

@@ -52,7 +52,7 @@ def content_terms(analysis: QueryAnalysis) -> list[str]:
 
 
 #: Intents whose answer may be the negation itself ("có được … không?" -> "không thực hiện …").
-_POLAR = {"yes_no", "general"}
+POLAR_INTENTS = frozenset({"yes_no", "general"})
 #: Words that put the words after them out of scope ("không giữ chức vụ", "chưa đủ 06 tháng") ...
 NEGATIONS = frozenset({"khong", "chua", "tru"})
 #: ... and word pairs that do the same ("thay vì tự đầu tư": instead of, so not).
@@ -92,10 +92,7 @@ def denies(analysis: QueryAnalysis, sentence: str) -> bool:
     m = _PREDICATE.search(asked)
     if not m or NEGATIONS & set(tokens(m.group("p"))):
         return False
-    content = set(content_terms(analysis))
-    pairs = frozenset(pair for pair, negated in _pairs(m.group("p"))
-                      if not negated and pair[0] in content and pair[1] in content and pair not in _NEGATING_PAIRS)
-    free, negated = _said(pairs, sentence)
+    free, negated = _said(_affirmed(m.group("p"), set(content_terms(analysis))), sentence)
     # most of what it says of the predicate is negated: "xác nhận không thuộc diện cấp giấy phép lao động;
     # cấp, cấp lại … giấy phép lao động" says the predicate too, and is no "no"
     return len(negated) > len(free)
@@ -103,9 +100,13 @@ def denies(analysis: QueryAnalysis, sentence: str) -> bool:
 
 def affirmed_pairs(analysis: QueryAnalysis) -> frozenset[tuple[str, str]]:
     """The question's adjacent content words not under a negation of its own."""
-    content = set(content_terms(analysis))
-    return frozenset(pair for pair, negated in _pairs(analysis.focus or analysis.question)
-                     if not negated and pair[0] in content and pair[1] in content)
+    return _affirmed(analysis.focus or analysis.question, set(content_terms(analysis)))
+
+
+def _affirmed(text: str, content: set[str]) -> frozenset[tuple[str, str]]:
+    """The adjacent words of ``text`` that are both content words and not under a negation (nor one)."""
+    return frozenset(pair for pair, negated in _pairs(text)
+                     if not negated and pair[0] in content and pair[1] in content and pair not in _NEGATING_PAIRS)
 
 
 def _said(pairs: frozenset[tuple[str, str]], text: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
@@ -219,7 +220,7 @@ class Asked:
             agent_action=relations.agent_action(own) if analysis.relation == "agent" else None,
             doer_action=relations.asked_action(own) if analysis.sub_intent == "who_leads" else None,
             counted_phrase=counted_phrase(analysis), tiers=tiers(focus),
-            affirmed_pairs=affirmed_pairs(analysis) if analysis.sub_intent not in _POLAR else frozenset(),
+            affirmed_pairs=affirmed_pairs(analysis) if analysis.sub_intent not in POLAR_INTENTS else frozenset(),
         )
 
 
