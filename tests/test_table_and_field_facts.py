@@ -181,3 +181,104 @@ def test_a_list_introduced_at_the_end_of_a_chunk_is_read_from_the_lines_after_it
     first = got.answer.split("\n")[0]
     assert "Phiếu xếp loại chất lượng" in first and "Bản tự nhận xét" in first
     assert "Hiệu lực" not in first
+
+
+def test_items_of_an_article_split_into_chunks_named_by_their_numbers_are_read_from_the_text():
+    """An article whose items were chunked as "1–4", "5.", "6–9" lists its items, not those numbers."""
+    from assistant.qa.analyse import analyse
+    from tests.corpus import answerer_over, section_chunk, statement
+
+    head = "Điều 2.\nThay thế, bãi bỏ một số cụm từ tại Nghị quyết số 10/2022/NQ-HĐND của Hội đồng nhân dân tỉnh"
+    items = ("1. Thay thế cụm từ “Ủy ban nhân dân tỉnh” thành “Ủy ban nhân dân thành phố” tại Điều 3.\n"
+             "2. Thay thế cụm từ “toàn tỉnh” thành “toàn thành phố” tại Điều 5.\n"
+             "3. Bãi bỏ cụm từ “cấp huyện” tại khoản 6 Điều 2.\n")
+    full = f"{head}\n{items}Điều 3.\nNghị quyết này có hiệu lực từ ngày 28 tháng 11 năm 2025."
+    outline = {"hue": ["Điều 2.", "Điều 2. › 1–2", "Điều 2. › 3.", "Điều 3."]}
+    answerer = answerer_over(full, provinces=["Huế"], texts={"hue": full}, outline=outline)
+    chunk = section_chunk("hue", "34/2025/NQ-HĐND", "Nghị quyết", "Điều 2.", head, province="Huế")
+    got = answerer.answer(analyse("Điều 2 Nghị quyết 34 của Huế thay thế, bãi bỏ những cụm từ nào?"), [chunk])
+    said = statement(got.answer)
+    assert "gồm 3 nội dung" in said and "“toàn thành phố”" in said and "“cấp huyện”" in said
+    assert "1–2" not in said and "hiệu lực" not in said
+
+
+def test_a_list_question_is_answered_by_the_list_under_the_closest_heading():
+    """"Những hình thức khen thưởng nào": the items under "a) Hình thức khen thưởng", not a sentence of the
+    criteria in the next chunk, nor the two headings of the outer "2. Hình thức và tiêu chuẩn khen thưởng"."""
+    from assistant.qa.analyse import analyse
+    from tests.corpus import answerer_over, section_chunk, statement
+
+    forms = ("2. Hình thức và tiêu chuẩn khen thưởng\na) Hình thức khen thưởng\n- Huân chương Lao động;\n"
+             "- Bằng khen của Thủ tướng Chính phủ;\n- Giấy khen.")
+    criteria = ("b) Tiêu chuẩn khen thưởng\nCác cơ quan, đơn vị căn cứ thành tích trong đợt thi đua để bình xét "
+                "khen thưởng cho các tập thể, cá nhân tiêu biểu theo quy định về thi đua, khen thưởng.")
+    answerer = answerer_over(forms, criteria, provinces=["Nghệ An"])
+    section = "III. THI ĐUA › 2. Hình thức và tiêu chuẩn khen thưởng"
+    chunks = [section_chunk("na", "982/KH-UBND", "Kế hoạch", f"{section} › b) Tiêu chuẩn khen thưởng", criteria,
+                            start=200, province="Nghệ An"),
+              section_chunk("na", "982/KH-UBND", "Kế hoạch", f"{section} › a) Hình thức khen thưởng", forms,
+                            province="Nghệ An")]
+    got = answerer.answer(analyse("Kế hoạch 982 của Nghệ An quy định những hình thức khen thưởng nào cho đợt thi đua?"),
+                          chunks)
+    first = statement(got.answer).strip().split("\n")[0]
+    assert "gồm 3 nội dung" in first and "Huân chương Lao động; Bằng khen" in first and "Giấy khen" in first
+    assert ";;" not in first
+
+
+def test_a_sentence_that_lists_the_answer_itself_is_not_replaced_by_the_list_of_its_heading():
+    """"Từ những nguồn nào": the item that names the sources ("từ nguồn A, nguồn B và các nguồn C") answers;
+    the heading above it lists the section's items, one of which is that sentence, and is broader."""
+    from assistant.qa.analyse import analyse
+    from tests.corpus import answerer_over, section_chunk, statement
+
+    first = ("IV. KINH PHÍ THỰC HIỆN\n1. Kinh phí thực hiện Kế hoạch được bố trí từ nguồn ngân sách nhà nước hằng năm, nguồn "
+             "quỹ bảo hiểm thất nghiệp và các nguồn kinh phí hợp pháp khác.")
+    full = (f"{first}\n2. Sở Tài chính chủ trì tham mưu bố trí kinh phí chi thường xuyên.\n"
+            "3. Các sở, ngành lập dự toán kinh phí thực hiện nhiệm vụ được giao.\nV. TỔ CHỨC THỰC HIỆN")
+    outline = {"ct": ["IV. KINH PHÍ THỰC HIỆN", "IV. KINH PHÍ THỰC HIỆN › 1.", "IV. KINH PHÍ THỰC HIỆN › 2–3", "V. TỔ CHỨC THỰC HIỆN"]}
+    answerer = answerer_over(full, provinces=["Cần Thơ"], texts={"ct": full}, outline=outline)
+    chunk = section_chunk("ct", "55/KH-UBND", "Kế hoạch", "IV. KINH PHÍ THỰC HIỆN › 1.", first, province="Cần Thơ")
+    got = answerer.answer(analyse("Kinh phí thực hiện Kế hoạch 55 của Cần Thơ được bố trí từ những nguồn nào?"), [chunk])
+    said = statement(got.answer)
+    assert "bảo hiểm thất nghiệp" in said and "nguồn kinh phí hợp pháp khác" in said
+    assert "nội dung" not in said and "Sở Tài chính" not in said  # not the items of its heading
+
+
+def test_a_heading_above_a_sentence_is_not_a_closer_list_than_the_sentence():
+    """The list of a heading that governs the best sentence (its line or a label of its section path) holds
+    that sentence: it is broader, never the closer list a list question is moved to."""
+    from assistant.qa.answer.model import Evidence
+    from assistant.qa.answer.selection import _governs
+    from tests.corpus import section_chunk
+
+    chunk = section_chunk("na", "982/KH-UBND", "Kế hoạch", "III. THI ĐUA › 2. Hình thức và tiêu chuẩn › b) Tiêu chuẩn",
+                          "b) Tiêu chuẩn\nCác cơ quan bình xét khen thưởng.")
+    best = Evidence(chunk, "Các cơ quan bình xét khen thưởng.", 13, "Các cơ quan bình xét khen thưởng.", 0.8, 0.8, "",
+                    ["b) Tiêu chuẩn"])
+
+    def head(line: str) -> Evidence:
+        return Evidence(chunk, line, 0, line, 0.6, 0.6, "", [])
+
+    assert _governs(head("b) Tiêu chuẩn"), best)  # its governing line
+    assert _governs(head("2. Hình thức và tiêu chuẩn"), best)  # a label of its section path
+    assert not _governs(head("a) Hình thức khen thưởng"), best)  # a sibling heading
+
+
+def test_a_paragraph_enumerating_inline_is_not_moved_before_the_best_sentence_as_a_list_heading():
+    """Only a line with items under it heads a list: a paragraph that enumerates inline ("… như: A; B; C")
+    keeps the rank its coverage gives it, so the causes are not listed for a question about the shortcomings."""
+    from assistant.qa.answer.model import Evidence
+    from assistant.qa.answer.selection import Selector
+    from tests.corpus import answerer_over, section_chunk
+
+    causes = ("Nguyên nhân của những tồn tại, hạn chế trong cải cách TTHC như: công tác kiểm soát chưa được quan "
+              "tâm; trình độ của công chức chưa phù hợp; hạ tầng chưa đồng bộ.")
+    best_line = "Để khắc phục những tồn tại, hạn chế trong cải cách TTHC, Chủ tịch UBND tỉnh yêu cầu:"
+    chunk = section_chunk("dl", "12/CT-UBND", "Chỉ thị", "Phần mở đầu", f"{causes}\n{best_line}")
+    answerer = answerer_over(chunk.page_content)
+    selector: Selector = answerer.selector
+    best = Evidence(chunk, best_line, len(causes) + 1, best_line, 0.8, 0.8, "", [])
+    paragraph = Evidence(chunk, causes, 0, causes, 0.75, 0.75, "", [])
+    assert selector.lists_items(paragraph, ["ton", "tai", "han", "che"])  # its quote lists the causes ...
+    assert not selector.heads_list(paragraph)  # ... but it heads no list of its own
+    assert selector._list_first([best, paragraph], ["ton", "tai", "han", "che"])[0] is best

@@ -46,6 +46,8 @@ class ExtractiveAnswerer:
         self.finder = EvidenceFinder(corpus, self.coverage, FactFinder(corpus, self.coverage), semantic)
         self.selector = Selector(self.finder, threshold, selector)
         self.composer = Composer(corpus, self.coverage)
+        self.selector.lists_items = lambda e, terms: len(self.composer.list_quote(e, terms)[1]) >= 2
+        self.selector.heads_list = lambda e: len(self.composer.items_under(e)[1]) >= 2
 
     def answer(self, analysis: QueryAnalysis, docs: list[Document]) -> Answer:
         """The answer to the question ``analysis`` was made from (by the pipeline, once) from ``docs``."""

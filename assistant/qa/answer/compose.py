@@ -66,9 +66,14 @@ class Composer:
         citations, by_line, items_for = self._citations(analysis, chosen)
         lead: list[str] = []
         multi_doc = len({e.doc.metadata["doc_id"] for e in chosen}) > 1
+        listed: set[str] = set()
         for e in chosen:
             n = by_line[(e.doc.id or "", e.line_start)]
-            sentence = direct(e.analysis or analysis, e, n, multi_doc, items_for.get(n, []))
+            items = items_for.get(n, [])
+            if items and set(items) <= listed:
+                continue  # the article's heading and its lead-in both list the same items: say them once
+            listed.update(items)
+            sentence = direct(e.analysis or analysis, e, n, multi_doc, items)
             if sentence and sentence not in lead:
                 lead.append(sentence)
         head = "\n".join(f"- {s}" for s in lead) if len(lead) > 1 else lead[0]
@@ -113,11 +118,14 @@ class Composer:
         if len(inline) >= 3:
             return quote(e), inline  # "… 6 nội dung, đó là: (1) …; (2) …": the line lists them itself
         best: tuple[float, str, list[str]] | None = None
+        own = self.coverage(terms, e.line, "") if terms else 0.0
         for head in [e.line, *reversed(e.governors)]:
             probe = Evidence(e.doc, head, e.doc.page_content.find(head), head, 0.0, 0.0, "", [])
             quoted, items = self.items_under(probe)
             if len(items) >= 2:
                 score = self.coverage(terms or [], head, "") if terms else 0.0
+                if head != e.line and score < own and _is_item(e.line, items):
+                    continue  # the line is an item of that list and answers better than its heading does
                 if best is None or score > best[0] + self.weights.list_heading_margin:
                     best = (score, quoted, items)
         if best:
@@ -142,33 +150,43 @@ class Composer:
                 if sum(len(x) for x in quote_lines) + len(ln) > QUOTE_MAX * 2:
                     break
                 quote_lines.append(ln.strip())
-            return "\n".join(quote_lines), [strip_marker(c) for c in children]
+            return "\n".join(quote_lines), [strip_marker(c).rstrip(" ;.,") for c in children]
         # one child in this chunk ("2. … / a) …" where b), c) are later chunks): look at the outline
         marker = match_marker(e.line.strip())
         if not marker and e.line.rstrip(" *").endswith(":"):
             # "… bao gồm:" closing its chunk: the items are the sections below the chunk's own, or the
             # list lines that follow it in the document
             subs = self._sub_sections(e, None)
-            if len(subs) < 2 or all(re.fullmatch(r"[\d–\-\s.]+|\[Phần \d+\]", x) for x in subs):
+            if len(subs) < 2 or all(_BARE_LABEL.fullmatch(x) for x in subs):
                 subs = self._lines_after(e)
         elif not marker or marker[0] == "bullet":
             return quote(e), []
         else:
             subs = self._sub_sections(e, marker[1])
+            if subs and all(_BARE_LABEL.fullmatch(x) for x in subs):
+                # the sections below are chunks named by the items they hold ("1–4", "5.", "6–9"), not titles:
+                # the items are the list lines under the heading (after its title or lead-in paragraph)
+                subs = self._lines_after(e, lead=1)
         items = [x for x in (strip_marker(x) for x in subs) if x.strip(" .:|")]
         if len(items) >= 2:  # sections with a title, not bare table-row numbers
             return quote(e), items
         return quote(e), []
 
-    def _lines_after(self, e: Evidence, limit: int = 12) -> list[str]:
+    def _lines_after(self, e: Evidence, limit: int = 12, lead: int = 0) -> list[str]:
         """The list lines that follow line ``e`` in the document's text (one list: the marker kind of the
-        first one), up to ``limit``."""
+        first one), up to ``limit``; after at most ``lead`` unmarked lines (a heading's title or lead-in)."""
         meta = e.doc.metadata
         text = self.corpus.text(meta.get("doc_id", ""))
         at = int(meta.get("start", 0)) + e.line_start + len(e.line)
         if not text or text[at - len(e.line): at] != e.line:
             return []
-        return _list_from(text[at:], limit)
+        rest = text[at:].lstrip("\n")
+        for _ in range(lead):
+            first, _, after = rest.partition("\n")
+            if match_marker(first.strip()) is not None:
+                break
+            rest = after
+        return _list_from(rest, limit)
 
     def _items_of_section(self, e: Evidence, limit: int = 12) -> list[str]:
         """The items of the list an item line belongs to, read in the document's text under the heading
@@ -210,7 +228,15 @@ class Composer:
 
 #: A section label that names the items a chunk holds ("đ)–e)", "1–3", "[Phần 2]"), not a heading.
 _RANGE_LABEL = re.compile(r"[\wđ]{1,4}[.)]?\s*–\s*[\wđ]{1,4}[.)]?|\[Phần \d+\]")
+#: A chunk's section label that is only its items' numbers ("1–4", "5.") or a part ("[Phần 2]"): no title.
+_BARE_LABEL = re.compile(r"[\d–\-\s.]+|\[Phần \d+\]")
 _ENDS_SENTENCE = re.compile(r"[.;:!?…]['\"”’)\]]*$")
+
+
+def _is_item(line: str, items: list[str]) -> bool:
+    """``line`` is one of ``items`` (compared on their starts: an item read from the text may be joined or cut)."""
+    start = strip_marker(line).strip()[:40]
+    return bool(start) and any(item.strip().startswith(start) for item in items)
 
 
 def _list_from(text: str, limit: int) -> list[str]:

@@ -41,6 +41,10 @@ class Selector:
         self.model = model
         #: Called with (analysis, candidates, terms) before they are ordered: how training data is collected.
         self.recorder: Callable[[QueryAnalysis, list[Evidence], list[str]], None] | None = None
+        #: Whether a candidate's quote would list items, and whether its line heads a list of its own (items under
+        #: it, not a sentence enumerating inline): set by the answerer, which knows the documents' lists.
+        self.lists_items: Callable[[Evidence, list[str]], bool] | None = None
+        self.heads_list: Callable[[Evidence], bool] | None = None
 
     def select(self, analysis: QueryAnalysis, docs: list[Document], terms: list[str],
                focus_terms: list[str] | None = None, trace: dict[str, float] | None = None,
@@ -68,7 +72,26 @@ class Selector:
             return [], support
         if analysis.intent == "comparison":
             return _one_per_document(supported)[:COMPARED_MAX], support
+        if analysis.intent == "list":
+            supported = self._list_first(supported, focus_terms or terms)
         return self._complete(analysis, supported), support
+
+    def _list_first(self, supported: list[Evidence], terms: list[str]) -> list[Evidence]:
+        """A list question is answered by a list: when the best sentence lists nothing, a close line of its
+        document that heads a list, with the items under it ("a) Hình thức khen thưởng" over a sentence of the
+        criteria below it; a paragraph enumerating inline stays ranked as the sentence it is);
+        of heads about as close, the innermost ("a) Hình thức …" over "2. Hình thức và tiêu chuẩn …")."""
+        if self.lists_items is None or self.heads_list is None or self.lists_items(supported[0], terms):
+            return supported
+        best, w = supported[0], self.weights
+        heads = [e for e in supported[1:1 + SAME_SECTION_WINDOW]
+                 if e.doc.metadata.get("doc_id") == best.doc.metadata.get("doc_id") and not _governs(e, best)
+                 and e.coverage >= best.coverage - w.list_head_gap and self.heads_list(e)]
+        if not heads:
+            return supported
+        top = max(e.coverage for e in heads)
+        head = max((e for e in heads if e.coverage >= top - w.list_heading_margin), key=lambda e: len(e.governors))
+        return [head, *(e for e in supported if e is not head)]
 
     def _as_basic(self, analysis: QueryAnalysis, docs: list[Document], terms: list[str],
                   focus_terms: list[str] | None, trace: dict[str, float] | None) -> tuple[list[Evidence], float]:
@@ -112,6 +135,14 @@ class Selector:
             return None
         return next((e for e in supported if e.doc.metadata.get("doc_id") == doc_id and e.fact
                      and any(same_date(part, own) for part in e.fact.split("; "))), None)
+
+
+def _governs(head: Evidence, e: Evidence) -> bool:
+    """``head`` is a heading above ``e`` (a governing line, or a label of its section path): its list holds
+    ``e`` itself, so it is a broader answer than ``e``, not a closer one."""
+    line = head.line.strip()
+    labels = e.doc.metadata.get("section", "").split(" › ")
+    return line in (g.strip() for g in e.governors) or any(label and line.startswith(label) for label in labels)
 
 
 def _one_per_document(supported: list[Evidence]) -> list[Evidence]:

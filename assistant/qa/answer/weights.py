@@ -107,6 +107,9 @@ class Weights:
     same_section_gap: float = 0.1
     #: A list heading must beat the previous best by this much to be the one whose items are listed.
     list_heading_margin: float = 0.05
+    #: A list question: a line of the best sentence's document that heads a list is quoted instead of the
+    #: best sentence when that one lists nothing and the heading's coverage is at most this much lower.
+    list_head_gap: float = 0.2
 
 
 WEIGHTS = Weights()
