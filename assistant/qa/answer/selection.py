@@ -20,7 +20,7 @@ from assistant.qa.answer.facts import same_date
 from assistant.qa.answer.model import Evidence
 from assistant.qa.answer.question import Asked
 from assistant.qa.answer.ranker import SelectionModel, rerank
-from assistant.qa.answer.weights import COMPARED_MAX, OTHER_DOCS, SAME_SECTION_WINDOW
+from assistant.qa.answer.weights import COMPARED_MAX, LIST_HEAD_WINDOW, OTHER_DOCS, SAME_SECTION_WINDOW
 
 #: Question types whose answer is often completed by a second sentence of the same section.
 _COMPLETED_BY_NEXT = {"list", "general", "yes_no", "target", "deadline"}
@@ -84,7 +84,7 @@ class Selector:
         if self.lists_items is None or self.heads_list is None or self.lists_items(supported[0], terms):
             return supported
         best, w = supported[0], self.weights
-        heads = [e for e in supported[1:1 + SAME_SECTION_WINDOW]
+        heads = [e for e in supported[1:1 + LIST_HEAD_WINDOW]
                  if e.doc.metadata.get("doc_id") == best.doc.metadata.get("doc_id") and not _governs(e, best)
                  and e.coverage >= best.coverage - w.list_head_gap and self.heads_list(e)]
         if not heads:

@@ -29,6 +29,9 @@ OTHER_DOCS = 3
 COMPARED_MAX = 4
 #: The next sentences (by score) among which a second sentence of the best section is looked for.
 SAME_SECTION_WINDOW = 5
+#: The next sentences (by score) among which a list question's best sentence that lists nothing looks for a
+#: line heading a list.
+LIST_HEAD_WINDOW = 5
 
 
 @dataclass(frozen=True)
